@@ -1,0 +1,1 @@
+"""Observed 2016-2019 data, objective, optimiser and fit statistics."""

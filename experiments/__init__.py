@@ -1,0 +1,1 @@
+"""Land-supply policies, scenarios, scorecard, sweeps, plots and benchmarks."""

@@ -1,0 +1,1 @@
+"""Stock-and-flow model of the Anshan housing system: sectors, parameters, engine."""
