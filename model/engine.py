@@ -1,0 +1,313 @@
+"""The simulation engine: a simpy clock, one Euler integrator, dated events, the record.
+
+The state is a dict of numpy arrays with a leading ``member`` axis, so one call runs an
+ensemble of parameter sets. One simpy environment drives the whole ensemble:
+
+- the integrator process advances the continuous stocks by ``dt`` (Euler,
+  ``stock + dt * rate``), and closes each month in the record;
+- the calendar process fires the 1 January events (ageing of the population, then the
+  yearly decision hooks that policies use);
+- one process per dated shock changes a parameter at its date;
+- systems may add their own dated processes (the winter construction stop).
+
+The simpy clock counts integration steps ("ticks", ``dt`` years each). The integrator
+works at half ticks, so every event dated at a tick happens before the step that starts
+there, whatever order simpy would give processes scheduled at the same time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import simpy
+import xarray as xr
+
+from model import system
+from model.errors import InputError
+from model.parameters import member_arrays
+
+START_YEAR = 2016  # simulation starts 1 January 2016; initial state = end of 2015
+END_YEAR = 2025  # last simulated year (to 31 December)
+DEFAULT_DT = 1 / 12  # years: one month, as SD tools default
+MAX_STEPS_PER_MONTH = 64  # finer steps buy nothing for monthly data
+VERSION = "0.1.0"
+
+YearHook = Callable[["Clock", dict, dict], None]
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A dated change of one parameter, from that month on.
+
+    Attributes
+    ----------
+    date : str
+        ``"YYYY-MM"``, the first month affected.
+    parameter : str
+        Parameter name.
+    operation : str
+        ``"set"``, ``"scale"`` (multiply) or ``"add"``.
+    value : float
+        The new value, factor or increment.
+    """
+
+    date: str
+    parameter: str
+    operation: str
+    value: float
+
+    OPERATIONS = ("set", "scale", "add")
+
+    def month_index(self) -> int:
+        """Months from January 2016 to the shock's month."""
+        try:
+            year, month = (int(part) for part in self.date.split("-"))
+        except ValueError:
+            raise InputError("shock", "date", f"{self.date!r} is not YYYY-MM") from None
+        if not 1 <= month <= 12:
+            raise InputError("shock", "date", f"month {month} is not 1-12")
+        return (year - START_YEAR) * 12 + month - 1
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        """The parameter's member array after the shock."""
+        if self.operation == "set":
+            return np.full_like(values, self.value)
+        if self.operation == "scale":
+            return values * self.value
+        return values + self.value
+
+
+@dataclass
+class Clock:
+    """Calendar view of the simpy clock, handed to hooks and systems."""
+
+    dt: float
+    steps_per_month: int
+    tick: int = 0
+    history: dict[str, np.ndarray] = field(default_factory=dict)
+    months_done: int = 0
+
+    @property
+    def t(self) -> float:
+        """Years since 1 January 2016."""
+        return self.tick * self.dt
+
+    @property
+    def year(self) -> int:
+        """Calendar year of the current tick."""
+        return START_YEAR + self.tick // (12 * self.steps_per_month)
+
+    @property
+    def month(self) -> int:
+        """Calendar month (1-12) of the current tick."""
+        return (self.tick // self.steps_per_month) % 12 + 1
+
+
+def steps_per_month(dt: float) -> int:
+    """Integration steps in a month; ``dt`` must divide a month evenly.
+
+    Raises
+    ------
+    InputError
+        ``dt`` not positive, or not 1/12 divided by a whole number up to 64.
+    """
+    if not isinstance(dt, int | float) or not math.isfinite(dt) or dt <= 0:
+        raise InputError("option --dt", "dt", f"must be a positive number of years, got {dt!r}")
+    k = round(1 / (12 * dt))
+    if k < 1 or k > MAX_STEPS_PER_MONTH or not math.isclose(k * dt * 12, 1.0, rel_tol=1e-9):
+        raise InputError(
+            "option --dt",
+            "dt",
+            f"{dt:g} year does not divide a month; use 1/12, 1/24, 1/48, ... "
+            f"(1/(12 k), k = 1..{MAX_STEPS_PER_MONTH})",
+        )
+    return k
+
+
+class Recorder:
+    """Monthly record: stocks and auxiliaries at month end, flows summed over the month."""
+
+    def __init__(self, n_months: int):
+        self.n_months = n_months
+        self.data: dict[str, np.ndarray] = {}
+        self.flow_sum: dict[str, np.ndarray] = {}
+
+    def add_flows(self, flows: Mapping[str, np.ndarray], dt: float) -> None:
+        """Accumulate flow rates (per year) times ``dt`` into this month's totals."""
+        for name, rate in flows.items():
+            if name in self.flow_sum:
+                self.flow_sum[name] += rate * dt
+            else:
+                self.flow_sum[name] = rate * dt
+
+    def close_month(self, month: int, levels: Mapping[str, np.ndarray]) -> None:
+        """Store month ``month``'s flow totals and end-of-month levels."""
+        for name, value in (*self.flow_sum.items(), *levels.items()):
+            if name not in self.data:
+                self.data[name] = np.zeros((value.shape[0], self.n_months, *value.shape[1:]))
+            self.data[name][:, month] = value
+        self.flow_sum = {}
+
+
+def simulate(
+    values: Mapping[str, float | np.ndarray],
+    *,
+    dt: float = DEFAULT_DT,
+    end_year: int = END_YEAR,
+    shocks: Sequence[Shock] = (),
+    year_hooks: Iterable[YearHook] = (),
+    record_age: bool | None = None,
+    attrs: Mapping[str, object] | None = None,
+) -> xr.Dataset:
+    """Simulate the model from January 2016 to December of ``end_year``.
+
+    Parameters
+    ----------
+    values : mapping of str to float or ndarray
+        Every parameter, a scalar or an array of shape ``(member,)``; see
+        :func:`model.parameters.resolve_values`.
+    dt : float
+        Integration step (years), 1/12 divided by a whole number.
+    end_year : int
+        Last simulated year, 2016 or later.
+    shocks : sequence of Shock
+        Dated parameter changes.
+    year_hooks : iterable of callable
+        Called every 1 January after ageing as ``hook(clock, state, params)``; a
+        policy sets its land supply here.
+    record_age : bool, optional
+        Keep population by age at each year end (``age`` dim). Default: only for
+        ensembles of at most 1,000 members.
+    attrs : mapping, optional
+        Extra Dataset attributes (scenario name, parameter file, command line).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``member``, ``time`` (months), ``year``, ``area``, and ``age`` when
+        recorded; every variable with ``units`` and ``long_name``.
+    """
+    if not isinstance(end_year, int) or end_year < START_YEAR:
+        raise InputError("option --end-year", "end_year", f"must be {START_YEAR} or later, got {end_year!r}")
+    k = steps_per_month(dt)
+    dt = 1 / (12 * k)
+    p = member_arrays(values)
+    n_months = 12 * (end_year - START_YEAR + 1)
+    n_members = next(iter(p.values())).shape[0]
+    record_age = n_members <= 1000 if record_age is None else record_age
+    for shock in shocks:
+        if shock.parameter not in p:
+            raise InputError("shock", shock.parameter, "unknown parameter")
+        if shock.operation not in Shock.OPERATIONS:
+            raise InputError("shock", "operation", f"{shock.operation!r}; allowed: {Shock.OPERATIONS}")
+        if not 0 <= shock.month_index() < n_months:
+            raise InputError("shock", "date", f"{shock.date} is outside 2016-01..{end_year}-12")
+
+    env = simpy.Environment()
+    clock = Clock(dt=dt, steps_per_month=k)
+    state = system.initial_state(p)
+    recorder = Recorder(n_months)
+    ages: list[np.ndarray] = []
+    hooks = list(year_hooks)
+
+    def calendar():
+        for year in range(START_YEAR, end_year + 1):
+            system.new_year(state, p, clock)
+            for hook in hooks:
+                hook(clock, state, p)
+            yield env.timeout(12 * k)
+
+    def shock_process(shock: Shock):
+        yield env.timeout(shock.month_index() * k)
+        p[shock.parameter] = shock.apply(p[shock.parameter])
+
+    def integrator():
+        yield env.timeout(0.5)  # half a tick: events dated at a tick come first
+        for tick in range(n_months * k):
+            clock.tick = tick
+            derivatives, flows = system.rates(state, p, clock)
+            for name, rate in derivatives.items():
+                state[name] += dt * rate
+            recorder.add_flows(flows, dt)
+            if (tick + 1) % k == 0:
+                month = tick // k
+                clock.tick = tick + 1
+                recorder.close_month(month, system.observe(state, p, clock))
+                clock.months_done = month + 1
+                clock.history = recorder.data
+                if record_age and month % 12 == 11:
+                    ages.append(state["population"].copy())
+            yield env.timeout(1)
+
+    env.process(calendar())
+    for shock in shocks:
+        env.process(shock_process(shock))
+    for process in system.processes(env, state, p, clock):
+        env.process(process)
+    env.process(integrator())
+    env.run()
+    return assemble(recorder.data, p, dt, end_year, ages, attrs or {})
+
+
+def assemble(
+    monthly: Mapping[str, np.ndarray],
+    p: Mapping[str, np.ndarray],
+    dt: float,
+    end_year: int,
+    ages: Sequence[np.ndarray],
+    attrs: Mapping[str, object],
+) -> xr.Dataset:
+    """Build the Dataset: monthly variables, yearly aggregates, indicators, metadata."""
+    n_members = next(iter(p.values())).shape[0]
+    n_months = 12 * (end_year - START_YEAR + 1)
+    time = np.arange(f"{START_YEAR}-01", f"{end_year + 1}-01", dtype="datetime64[M]")
+    years = np.arange(START_YEAR, end_year + 1)
+    coords = {
+        "member": np.arange(n_members),
+        "time": time.astype("datetime64[ns]"),
+        "year": years,
+        "area": list(system.AREAS),
+    }
+    ds = xr.Dataset(coords=coords)
+    ds["time"].attrs.update(long_name="month (stocks at its end, flows during it)")
+    ds["year"].attrs.update(long_name="calendar year", units="year")
+    for var in system.VARIABLES:
+        if var.name not in monthly:
+            continue
+        data = monthly[var.name]
+        ds[var.name] = (("member", "time", *var.dims), data)
+        ds[var.name].attrs.update(units=var.units, long_name=var.long_name, source=var.source)
+        if var.yearly:
+            yearly = data.reshape(n_members, n_months // 12, 12, *data.shape[2:])
+            if var.yearly == "sum":
+                agg, units = yearly.sum(axis=2), var.units.replace("/month", "/year")
+            elif var.yearly == "mean":
+                agg, units = yearly.mean(axis=2), var.units
+            else:
+                agg, units = yearly[:, :, -1], var.units
+            ds[f"{var.name}_yearly"] = (("member", "year", *var.dims), agg)
+            ds[f"{var.name}_yearly"].attrs.update(
+                units=units, long_name=f"{var.long_name} ({var.yearly} over the year)"
+            )
+    if ages:
+        ds = ds.assign_coords(age=np.arange(ages[0].shape[-1]))
+        ds["age"].attrs.update(long_name="age reached in the year (100 = 100+)", units="year")
+        ds["population_by_age"] = (("member", "year", "area", "age"), np.stack(ages, axis=1))
+        ds["population_by_age"].attrs.update(
+            units="person", long_name="residents by age at the end of the year"
+        )
+    ds = system.indicators(ds)
+    ds.attrs.update(
+        model="anshan-housing",
+        model_version=VERSION,
+        dt_years=dt,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        **{str(k): v for k, v in attrs.items()},
+    )
+    for name, value in p.items():
+        ds.attrs[f"param_{name}"] = float(value[0]) if np.all(value == value[0]) else "varies by member"
+    return ds

@@ -1,0 +1,86 @@
+"""Households sector: family households from residents by age (headship rates).
+
+Auxiliary
+    ``households[member, area]`` = sum over age of population x headship rate. The
+    headship rate by age has a fixed shape (:func:`headship_shape`, an assumption: no
+    age-specific headship rates for urban China were found, POPULATION_SOURCES.md
+    sec. 5) scaled so that the end-2015 average family household size equals the
+    parameter ``household_size_2015``, and rising by ``headship_trend`` a year
+    (smaller households: Anshan 2.88 persons in 2010, Liaoning 3.15 in 2000, 2.78 in
+    2010, 2.77 in 2015).
+
+Flows (households/year)
+    dissolution by death: deaths of heads aged 60+ who live alone
+    (``elderly_alone_share``); dissolution by out-migration: out-migrating heads take
+    their household with them; formation = net change of households + dissolutions.
+    Dissolved households free dwellings that return through the second-hand market
+    (used by the demand sector).
+
+Feedback loops
+    None inside the sector: it translates population (ageing, migration) into the
+    number of households that need a dwelling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.population import AGES, ELDERLY_AGE, URBAN, initial_age_shape
+from model.variables import Variable
+
+ADULT_AGE = 18  # no household heads below this age (assumption)
+
+VARIABLES = (
+    Variable("households", "household", "family households (家庭户) by area", "auxiliary",
+             "population x headship; 2010 census household size 2.88", ("area",)),
+    Variable("household_size", "person/household", "average family household size",
+             "auxiliary", "population / households", ()),
+    Variable("household_dissolution", "household/month",
+             "households dissolved by deaths of elderly living alone and by out-migration",
+             "flow", "deaths and out-migration x headship (assumption)", ("area",), "sum"),
+)  # fmt: skip
+
+
+def headship_shape() -> np.ndarray:
+    """Relative headship rate by age (assumption), shape ``(age,)``.
+
+    Zero below 18, rising linearly to 1 at age 30, flat to 59, then 1.1 at 60-74 and
+    1.2 from 75 (elderly couples and widows head their own household more often).
+    """
+    h = np.clip((AGES - ADULT_AGE + 1) / (30 - ADULT_AGE + 1), 0.0, 1.0)
+    h = np.where(AGES >= ELDERLY_AGE, 1.1, h)
+    return np.where(AGES >= 75, 1.2, h)
+
+
+def headship_level(p: dict[str, np.ndarray]) -> np.ndarray:
+    """Headship level (households/person at shape 1) giving ``household_size_2015``.
+
+    Uses the end-2015 age shape, so it is a per-member constant, shape ``(member,)``.
+    """
+    heads_per_person = float(initial_age_shape() @ headship_shape())
+    return 1.0 / (p["household_size_2015"] * heads_per_person)
+
+
+def headship(p: dict[str, np.ndarray], t: float) -> np.ndarray:
+    """Headship rates by age at time ``t`` (years since 2016), shape (member, age)."""
+    level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
+    return level[:, None] * headship_shape()[None, :]
+
+
+def households(pop: np.ndarray, p: dict[str, np.ndarray], t: float) -> np.ndarray:
+    """Family households by area (households), shape (member, area)."""
+    return np.einsum("mra,ma->mr", pop, headship(p, t))
+
+
+def dissolution(flows: dict[str, np.ndarray], p: dict[str, np.ndarray], t: float) -> np.ndarray:
+    """Households dissolved a year by elderly deaths and out-migration, (member, area)."""
+    h = headship(p, t)
+    alone = np.where(AGES >= ELDERLY_AGE, 1.0, 0.0)[None, :] * p["elderly_alone_share"][:, None]
+    by_death = np.einsum("mra,ma->mr", flows["deaths"], h * alone)
+    by_migration = np.einsum("mra,ma->mr", flows["out_migration"], h)
+    return by_death + by_migration
+
+
+def urban_households(hh: np.ndarray) -> np.ndarray:
+    """Urban family households, shape (member,): the ones housing demand comes from."""
+    return hh[:, URBAN]

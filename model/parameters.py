@@ -1,0 +1,259 @@
+"""The parameter table: loading, validation and member arrays.
+
+Every parameter of the model lives in one TOML file, ``model/parameters.toml``, as a
+table with its value, unit, lower and upper bound, meaning and source. This module
+reads that file, refuses anything malformed with an :class:`~model.errors.InputError`
+that names the file and field, applies value overrides (a calibration result, a
+scenario, a sweep sample) inside the bounds, and broadcasts values to arrays over the
+``member`` axis of an ensemble.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.errors import InputError
+
+DEFAULT_PARAMETER_FILE = Path(__file__).with_name("parameters.toml")
+
+REQUIRED_FIELDS = ("value", "unit", "lower", "upper", "meaning", "source")
+OPTIONAL_FIELDS = ("sector", "uncertain")
+NUMERIC_FIELDS = ("value", "lower", "upper")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter with its unit, plausible range and source.
+
+    Attributes
+    ----------
+    name : str
+        Identifier used in equations, files and the command line.
+    value : float
+        Default (uncalibrated, documented) value, in ``unit``.
+    unit : str
+        Unit, pint-parsable (``"1/year"``, ``"person"``, ``"1e4 m**2"``).
+    lower, upper : float
+        Plausible range; values outside it are refused everywhere.
+    meaning : str
+        One line on what the parameter is.
+    source : str
+        The seed figure, cited fact (FACTS.md / POPULATION_SOURCES.md) or stated
+        assumption behind the value and the range.
+    sector : str
+        Model sector that uses it.
+    uncertain : bool
+        Whether sensitivity sweeps vary it by default.
+    """
+
+    name: str
+    value: float
+    unit: str
+    lower: float
+    upper: float
+    meaning: str
+    source: str
+    sector: str = "general"
+    uncertain: bool = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Parameter({self.name}={self.value:g} {self.unit}, "
+            f"range [{self.lower:g}, {self.upper:g}])"
+        )
+
+
+ParameterTable = dict[str, Parameter]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def read_toml(path: str | Path) -> dict:
+    """Read a TOML file, turning a missing file or a syntax error into InputError."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise InputError(path, "(file)", "no such file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(path, "(syntax)", f"not valid TOML: {err}") from None
+
+
+def _parse_parameter(path: Path, name: str, entry: object) -> Parameter:
+    if not isinstance(entry, dict):
+        raise InputError(path, name, "must be a table with fields " + ", ".join(REQUIRED_FIELDS))
+    unknown = sorted(set(entry) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    if unknown:
+        allowed = ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+        raise InputError(path, f"{name}.{unknown[0]}", f"unknown field; allowed: {allowed}")
+    for field in REQUIRED_FIELDS:
+        if field not in entry:
+            raise InputError(path, f"{name}.{field}", "missing (every parameter needs it)")
+    for field in NUMERIC_FIELDS:
+        value = entry[field]
+        if not _is_number(value) or not math.isfinite(value):
+            raise InputError(path, f"{name}.{field}", f"must be a finite number, got {value!r}")
+    for field in ("unit", "meaning", "source"):
+        if not isinstance(entry[field], str) or not entry[field].strip():
+            raise InputError(path, f"{name}.{field}", "must be a non-empty string")
+    if "uncertain" in entry and not isinstance(entry["uncertain"], bool):
+        raise InputError(path, f"{name}.uncertain", f"must be true or false, got {entry['uncertain']!r}")
+    lower, upper, value = float(entry["lower"]), float(entry["upper"]), float(entry["value"])
+    if lower > upper:
+        raise InputError(path, f"{name}.lower", f"lower {lower:g} is above upper {upper:g}")
+    if not lower <= value <= upper:
+        raise InputError(
+            path, f"{name}.value", f"{value:g} is outside its range [{lower:g}, {upper:g}]"
+        )
+    return Parameter(
+        name=name,
+        value=value,
+        unit=entry["unit"],
+        lower=lower,
+        upper=upper,
+        meaning=entry["meaning"],
+        source=entry["source"],
+        sector=str(entry.get("sector", "general")),
+        uncertain=bool(entry.get("uncertain", False)),
+    )
+
+
+def load_parameters(path: str | Path | None = None) -> ParameterTable:
+    """Read and validate a parameter table.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        TOML file with one table per parameter; the shipped file by default.
+
+    Returns
+    -------
+    dict of str to Parameter
+        In file order.
+
+    Raises
+    ------
+    InputError
+        Bad TOML, missing or unknown fields, non-numeric values, a value outside
+        its bounds.
+    """
+    path = Path(path) if path is not None else DEFAULT_PARAMETER_FILE
+    raw = read_toml(path)
+    if not raw:
+        raise InputError(path, "(file)", "holds no parameters")
+    return {name: _parse_parameter(path, name, entry) for name, entry in raw.items()}
+
+
+def check_values(
+    table: ParameterTable, values: Mapping[str, object], source: str
+) -> dict[str, float | np.ndarray]:
+    """Check override values against the table: known names, numbers, inside bounds.
+
+    Parameters
+    ----------
+    table : dict of str to Parameter
+        The parameter table giving names and bounds.
+    values : mapping of str to float or array_like
+        Values to check; arrays are per ensemble member.
+    source : str
+        Where the values come from (a file name), quoted in errors.
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        The values as floats or float arrays.
+    """
+    checked: dict[str, float | np.ndarray] = {}
+    for name, value in values.items():
+        if name not in table:
+            close = [known for known in table if name.split("_")[0] in known][:5]
+            hint = f"; similar: {', '.join(close)}" if close else ""
+            raise InputError(source, name, f"unknown parameter{hint} (see `anshan-housing params`)")
+        par = table[name]
+        if _is_number(value):
+            array = np.asarray(float(value))
+        elif isinstance(value, np.ndarray | list | tuple) and np.asarray(value).ndim == 1:
+            try:
+                array = np.asarray(value, dtype=float)
+            except (TypeError, ValueError):
+                raise InputError(source, name, f"must be numbers, got {value!r}") from None
+        else:
+            raise InputError(source, name, f"must be a number, got {value!r}")
+        if not np.all(np.isfinite(array)):
+            raise InputError(source, name, "must be finite (no NaN or infinity)")
+        outside = (array < par.lower) | (array > par.upper)
+        if np.any(outside):
+            bad = float(np.atleast_1d(array)[np.atleast_1d(outside)][0])
+            raise InputError(
+                source,
+                name,
+                f"{bad:g} is outside its range [{par.lower:g}, {par.upper:g}] {par.unit}",
+            )
+        checked[name] = float(array) if array.ndim == 0 else array
+    return checked
+
+
+def resolve_values(
+    table: ParameterTable, *overrides: tuple[str, Mapping[str, object]]
+) -> dict[str, float | np.ndarray]:
+    """Defaults of the table updated by checked overrides, later ones winning.
+
+    Parameters
+    ----------
+    table : dict of str to Parameter
+        Parameter table with the defaults.
+    *overrides : tuple of (str, mapping)
+        ``(source, values)`` pairs, for example the calibration result then a
+        scenario's overrides.
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        One value (or member array) for every parameter.
+    """
+    values: dict[str, float | np.ndarray] = {name: par.value for name, par in table.items()}
+    for source, mapping in overrides:
+        values.update(check_values(table, mapping, source))
+    return values
+
+
+def ensemble_size(values: Mapping[str, float | np.ndarray]) -> int:
+    """Number of ensemble members implied by the array-valued parameters.
+
+    Raises
+    ------
+    ValueError
+        If two array-valued parameters have different lengths.
+    """
+    sizes = {np.size(v) for v in values.values() if np.ndim(v) == 1}
+    if len(sizes) > 1:
+        raise ValueError(f"member arrays of different lengths: {sorted(sizes)}")
+    return sizes.pop() if sizes else 1
+
+
+def member_arrays(
+    values: Mapping[str, float | np.ndarray], n_members: int | None = None
+) -> dict[str, np.ndarray]:
+    """Broadcast every value to a float array of shape ``(member,)``.
+
+    Parameters
+    ----------
+    values : mapping of str to float or ndarray
+        Scalars or arrays of shape ``(member,)``.
+    n_members : int, optional
+        Ensemble size; inferred from the arrays when omitted.
+    """
+    n = ensemble_size(values) if n_members is None else n_members
+    return {
+        name: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
+        for name, v in values.items()
+    }

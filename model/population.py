@@ -1,0 +1,240 @@
+"""Population sector: residents by single year of age (0-100+) and by urban/rural area.
+
+Stock
+    ``population[member, area, age]`` (persons), area 0 = urban, 1 = rural. Age is the
+    age reached in the current calendar year (cohort age): everyone moves up one year on
+    1 January (:func:`age_one_year`) and births of the year accumulate at age 0.
+
+Flows (persons/year)
+    births (age-specific fertility of women 15-49), deaths (age-specific mortality),
+    out-migration (rate by age with a Rogers-Castro profile: young adults leave most),
+    in-migration (a yearly number spread by the same profile), and the rural-to-urban
+    flow (urbanisation, same age profile).
+
+Feedback loops
+    The sector is nearly open-loop: births depend on the number of women of childbearing
+    age, which out-migration of young adults drains (a reinforcing loop of decline:
+    fewer young adults, fewer births, fewer young adults later); deaths and the ageing
+    chain balance the old-age stocks. It drives households and housing demand; nothing
+    in the housing market feeds back to it in this version.
+
+Sources are in ``model/parameters.toml`` and the headers of the CSV files in
+``model/data/``; the seed's 2019 figures are the calibration targets.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from model.variables import Variable
+
+DATA = Path(__file__).with_name("data")
+N_AGES = 101  # single years 0..99 and the open group 100+
+AGES = np.arange(N_AGES)
+AREAS = ("urban", "rural")
+URBAN, RURAL = 0, 1
+FERTILE = slice(15, 50)  # ages 15-49
+ELDERLY_AGE = 60  # the seed's ageing indicator counts people aged 60+
+ELDERLY_URBAN_SHARE_2015 = 0.515  # 397 k of 771 k registered 60+ lived in urban areas
+# (POPULATION_SOURCES.md sec. 1, tag M)
+INFANT_MORTALITY = 4.5e-3  # Liaoning 2017 infant mortality (health white paper, tag M)
+CHILD_MORTALITY_1_4 = 0.15e-3  # per year at 1-4: (5.1 - 4.5) per mille under-5 over 4 years
+# Rogers-Castro "fundamental" schedule (Rogers & Castro 1981, IIASA RR-81-30)
+ROGERS_CASTRO = {"a1": 0.02, "alpha1": 0.1, "a2": 0.06, "alpha2": 0.1, "mu2": 20.0,
+                 "lambda2": 0.4, "c": 0.003}  # fmt: skip
+
+VARIABLES = (
+    Variable("population", "person", "resident population (常住人口) by area",
+             "stock", "seed 2019: 3.553 M residents, 2.5791 M urban", ("area",)),
+    Variable("population_60plus", "person", "residents aged 60 and over",
+             "auxiliary", "seed 2019: 26.2 % of registered population", ()),
+    Variable("births", "person/month", "live births", "flow",
+             "tfr x fertility shape x women 15-49 (assumption, see parameters)", ("area",),
+             "sum"),
+    Variable("deaths", "person/month", "deaths", "flow",
+             "China 2000 death rates x mortality_scale (POPULATION_SOURCES sec. 2)",
+             ("area",), "sum"),
+    Variable("in_migration", "person/month", "in-migrants", "flow",
+             "seed 2019: 6,800 in", ("area",), "sum"),
+    Variable("out_migration", "person/month", "out-migrants", "flow",
+             "seed 2019: 19,100 out", ("area",), "sum"),
+    Variable("urbanisation", "person/month", "rural-to-urban movers", "flow",
+             "seed 2019: urbanisation 72.59 %", (), "sum"),
+)  # fmt: skip
+
+
+def _read_groups(name: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    with (DATA / name).open(newline="") as handle:
+        rows = [r for r in csv.reader(line for line in handle if not line.startswith("#"))]
+    header, body = rows[0], rows[1:]
+    start = np.array([int(r[0]) for r in body])
+    end = np.array([int(r[1]) for r in body])
+    columns = [np.array([float(r[i]) for r in body]) for i in range(2, len(header))]
+    return start, end, columns
+
+
+@cache
+def initial_age_shape() -> np.ndarray:
+    """End-2015 age distribution of residents, shares summing to 1, shape ``(age,)``.
+
+    Five-year groups of ``data/population_2015.csv`` split evenly into single years.
+    """
+    start, end, (thousands,) = _read_groups("population_2015.csv")
+    shape = np.zeros(N_AGES)
+    for a0, a1, count in zip(start, end, thousands, strict=True):
+        shape[a0 : a1 + 1] = count / (a1 - a0 + 1)
+    return shape / shape.sum()
+
+
+@cache
+def base_mortality() -> np.ndarray:
+    """Death rates by single year of age at ``mortality_scale = 1`` (1/year).
+
+    Mean of the male and female China 2000 rates, log-linear between group midpoints
+    from age 5, infant and 1-4 rates from Liaoning, 100+ extrapolated from 90-99.
+    """
+    start, end, (male, female) = _read_groups("mortality_china_2000.csv")
+    rate = (male + female) / 2 / 1000
+    mid = (start + end) / 2
+    old = slice(1, None)  # groups from 5-9 on
+    mx = np.exp(np.interp(AGES, mid[old], np.log(rate[old])))
+    slope = (np.log(rate[-1]) - np.log(rate[-3])) / (mid[-1] - mid[-3])
+    mx[AGES > mid[-1]] = rate[-1] * np.exp(slope * (AGES[AGES > mid[-1]] - mid[-1]))
+    mx[0] = INFANT_MORTALITY
+    mx[1:5] = CHILD_MORTALITY_1_4
+    return mx
+
+
+@cache
+def migration_profile() -> np.ndarray:
+    """Rogers-Castro model migration schedule by age, mean 1 over ages, shape ``(age,)``.
+
+    Peaks in the early twenties (young adults move most); used for out-migration,
+    in-migration and urbanisation alike.
+    """
+    rc = ROGERS_CASTRO
+    x = AGES.astype(float)
+    m = (
+        rc["a1"] * np.exp(-rc["alpha1"] * x)
+        + rc["a2"] * np.exp(-rc["alpha2"] * (x - rc["mu2"]) - np.exp(-rc["lambda2"] * (x - rc["mu2"])))
+        + rc["c"]
+    )
+    return m / m.mean()
+
+
+def fertility_shape(mean_age: np.ndarray, spread: float = 5.0) -> np.ndarray:
+    """Age pattern of fertility over ages 15-49, each member's row summing to 1.
+
+    Parameters
+    ----------
+    mean_age : ndarray, shape (member,)
+        Mean age of childbearing (years).
+    spread : float
+        Standard deviation of the age at childbearing (years), an assumption.
+
+    Returns
+    -------
+    ndarray, shape (member, 35)
+    """
+    ages = AGES[FERTILE].astype(float)
+    z = (ages[None, :] - mean_age[:, None]) / spread
+    w = np.exp(-0.5 * z * z)
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Population at the end of 2015, shape ``(member, area, age)`` (persons).
+
+    The age shape is ``initial_age_shape()`` scaled to ``population_2015``; people 60+
+    are urban in the 2015 registered proportion, the younger ones take the rest of
+    ``urban_share_2015``.
+    """
+    total = p["population_2015"][:, None] * initial_age_shape()[None, :]
+    elderly = AGES >= ELDERLY_AGE
+    old = total[:, elderly].sum(axis=1)
+    young = total[:, ~elderly].sum(axis=1)
+    urban_young = (p["urban_share_2015"] * p["population_2015"] - ELDERLY_URBAN_SHARE_2015 * old)
+    share_young = urban_young / young
+    if np.any((share_young < 0) | (share_young > 1)):
+        raise ValueError("urban_share_2015 is incompatible with the 60+ urban share")
+    urban_share = np.where(elderly[None, :], ELDERLY_URBAN_SHARE_2015, share_young[:, None])
+    pop = np.stack([total * urban_share, total * (1 - urban_share)], axis=1)
+    return {"population": pop}
+
+
+def rates(pop: np.ndarray, p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
+    """Demographic flows from the current population (persons/year).
+
+    Parameters
+    ----------
+    pop : ndarray, shape (member, area, age)
+        Residents (persons).
+    p : dict of str to ndarray
+        Parameters, each of shape (member,).
+    dt : float
+        Time step (years); exits from an age group are limited to what it holds in one
+        step, so that no stock can go negative however extreme the rates.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``births`` (member, area); ``deaths``, ``out_migration``, ``in_migration``
+        (member, area, age); ``urbanisation`` (member, age), rural to urban.
+    """
+    profile = migration_profile()
+    mortality = p["mortality_scale"][:, None] * base_mortality()[None, :]
+    out_rate = p["out_migration_rate"][:, None] * profile[None, :]
+    urban_rate = p["urbanisation_rate"][:, None] * profile[None, :]
+    exit_rate = np.stack([mortality + out_rate, mortality + out_rate + urban_rate], axis=1)
+    # explicit clip: total exit in one step may not exceed the cohort
+    scale = np.minimum(1.0, 1.0 / (dt * np.maximum(exit_rate, 1e-300)))
+    deaths = pop * (mortality[:, None, :] * scale)
+    out_migration = pop * (out_rate[:, None, :] * scale)
+    urbanisation = pop[:, RURAL] * (urban_rate * scale[:, RURAL])
+    in_share = np.stack([p["in_migration_urban_share"], 1 - p["in_migration_urban_share"]], 1)
+    in_age = profile / profile.sum()
+    in_migration = (p["in_migration"][:, None] * in_share)[:, :, None] * in_age[None, None, :]
+    asfr = (p["tfr"] * p["female_share"])[:, None] * fertility_shape(p["mean_age_childbearing"])
+    births = np.einsum("maf,mf->ma", pop[:, :, FERTILE], asfr)
+    return {
+        "births": births,
+        "deaths": deaths,
+        "out_migration": out_migration,
+        "in_migration": in_migration,
+        "urbanisation": urbanisation,
+    }
+
+
+def net_change(flows: dict[str, np.ndarray]) -> np.ndarray:
+    """Rate of change of the population stock (persons/year), shape (member, area, age)."""
+    d = flows["in_migration"] - flows["deaths"] - flows["out_migration"]
+    d[:, URBAN] += flows["urbanisation"]
+    d[:, RURAL] -= flows["urbanisation"]
+    d[:, :, 0] += flows["births"]
+    return d
+
+
+def age_one_year(pop: np.ndarray) -> None:
+    """Move every cohort up one year of age, in place (the 1 January event).
+
+    The open group 100+ keeps its members and receives those aged 99; age 0 is emptied
+    for the births of the new year.
+    """
+    pop[..., -1] += pop[..., -2]
+    pop[..., 1:-1] = pop[..., :-2].copy()
+    pop[..., 0] = 0.0
+
+
+def totals(flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Flows summed over age, for the record: (member, area) or (member,)."""
+    return {
+        "births": flows["births"],
+        "deaths": flows["deaths"].sum(axis=-1),
+        "in_migration": flows["in_migration"].sum(axis=-1),
+        "out_migration": flows["out_migration"].sum(axis=-1),
+        "urbanisation": flows["urbanisation"].sum(axis=-1),
+    }
