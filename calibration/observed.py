@@ -173,7 +173,7 @@ SERIES: dict[str, dict[str, str]] = {
     },
     "filed_area_mean_2016_2019": {
         "unit": "1e4 m**2",
-        "long_name": "mean yearly filed (contract-registered) commodity housing area 2016-2019",
+        "long_name": "mean yearly filed (备案) commodity housing area 2016-2019",
         "scope": "商品住宅",
     },
     "existing_housing_transactions_mean_2016_2019": {

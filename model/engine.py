@@ -214,24 +214,33 @@ def simulate(
     ages: list[np.ndarray] = []
     hooks = list(year_hooks)
 
+    derived: dict[str, np.ndarray] = {}
+
+    def parameters_changed():
+        derived.clear()
+        derived.update(system.prepare(p, clock))
+
     def calendar():
         for year in range(START_YEAR, end_year + 1):
             system.new_year(state, p, clock)
             for hook in hooks:
                 hook(clock, state, p)
+            parameters_changed()
             yield env.timeout(12 * k)
 
     def shock_process(shock: Shock):
         yield env.timeout(shock.month_index() * k)
         p[shock.parameter] = shock.apply(p[shock.parameter])
+        parameters_changed()
 
     def integrator():
         yield env.timeout(0.5)  # half a tick: events dated at a tick come first
         for tick in range(n_months * k):
             clock.tick = tick
-            derivatives, flows = system.rates(state, p, clock)
+            derivatives, flows = system.rates(state, p, derived, clock)
             for name, rate in derivatives.items():
-                state[name] += dt * rate
+                rate *= dt
+                state[name] += rate
             recorder.add_flows(flows, dt)
             if (tick + 1) % k == 0:
                 month = tick // k

@@ -72,13 +72,22 @@ def households(pop: np.ndarray, p: dict[str, np.ndarray], t: float) -> np.ndarra
     return np.einsum("mra,ma->mr", pop, headship(p, t))
 
 
-def dissolution(flows: dict[str, np.ndarray], p: dict[str, np.ndarray], t: float) -> np.ndarray:
+def dissolution_weights(p: dict[str, np.ndarray], s: dict[str, np.ndarray]) -> np.ndarray:
+    """Households dissolved per resident and year at headship level 1, (member, area, age).
+
+    Deaths of heads aged 60+ living alone (``elderly_alone_share``) and out-migrating
+    heads, who take their household with them. ``s`` is the output of
+    :func:`model.population.schedules`.
+    """
+    alone = np.where(AGES >= ELDERLY_AGE, p["elderly_alone_share"][:, None], 0.0)
+    per_head = s["death_rate"] * alone[:, None, :] + s["out_rate"]
+    return per_head * headship_shape()
+
+
+def dissolution(pop: np.ndarray, weights: np.ndarray, p: dict, t: float) -> np.ndarray:
     """Households dissolved a year by elderly deaths and out-migration, (member, area)."""
-    h = headship(p, t)
-    alone = np.where(AGES >= ELDERLY_AGE, 1.0, 0.0)[None, :] * p["elderly_alone_share"][:, None]
-    by_death = np.einsum("mra,ma->mr", flows["deaths"], h * alone)
-    by_migration = np.einsum("mra,ma->mr", flows["out_migration"], h)
-    return by_death + by_migration
+    level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
+    return level[:, None] * np.einsum("mra,mra->mr", pop, weights)
 
 
 def urban_households(hh: np.ndarray) -> np.ndarray:

@@ -279,9 +279,7 @@ def load_inputs(path: str | Path | None = None) -> dict[str, InputSeries]:
     return {name: _check_table(name, data[name], source) for name in INPUTS}
 
 
-def yearly_input(
-    series: InputSeries, years, after: str | float = "mean"
-) -> np.ndarray:
+def yearly_input(series: InputSeries, years, after: str | float = "mean") -> np.ndarray:
     """Return the value of an input for each requested year.
 
     Parameters
@@ -331,18 +329,22 @@ def yearly_input(
             fill = float(series.values[-1])
         else:
             raise InputError(
-                where, "after", f"{after!r} is not allowed; allowed: 'mean', 'last', or a number"
+                where,
+                "after",
+                f"{after!r} is not allowed; allowed: 'mean', 'last', or a number",
             )
     elif _is_number(after) and math.isfinite(after):
         fill = float(after)
     else:
         raise InputError(
-            where, "after", f"{after!r} is not allowed; allowed: 'mean', 'last', or a number"
+            where,
+            "after",
+            f"{after!r} is not allowed; allowed: 'mean', 'last', or a number",
         )
     requested = np.asarray(years)
     if requested.dtype.kind == "f" and np.all(np.isfinite(requested)):
         if np.any(requested != np.round(requested)):
-            bad = requested[requested != np.round(requested)].flat[0]
+            bad = float(requested[requested != np.round(requested)].flat[0])
             raise InputError(
                 where, "years", f"year {bad!r} is not an integer; allowed: integer years"
             )

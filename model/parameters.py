@@ -88,7 +88,7 @@ def read_toml(path: str | Path) -> dict:
         raise InputError(path, "(syntax)", f"not valid TOML: {err}") from None
 
 
-def _parse_parameter(path: Path, name: str, entry: object) -> Parameter:
+def parse_parameter(path: Path, name: str, entry: object) -> Parameter:
     if not isinstance(entry, dict):
         raise InputError(path, name, "must be a table with fields " + ", ".join(REQUIRED_FIELDS))
     unknown = sorted(set(entry) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
@@ -150,7 +150,7 @@ def load_parameters(path: str | Path | None = None) -> ParameterTable:
     raw = read_toml(path)
     if not raw:
         raise InputError(path, "(file)", "holds no parameters")
-    return {name: _parse_parameter(path, name, entry) for name, entry in raw.items()}
+    return {name: parse_parameter(path, name, entry) for name, entry in raw.items()}
 
 
 def check_values(

@@ -166,56 +166,75 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"population": pop}
 
 
-def rates(pop: np.ndarray, p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
-    """Demographic flows from the current population (persons/year).
+def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
+    """Per-member demographic schedules, recomputed only when parameters change.
 
     Parameters
     ----------
-    pop : ndarray, shape (member, area, age)
-        Residents (persons).
     p : dict of str to ndarray
         Parameters, each of shape (member,).
     dt : float
-        Time step (years); exits from an age group are limited to what it holds in one
-        step, so that no stock can go negative however extreme the rates.
+        Time step (years). Exits from an age group are limited to what it holds in
+        one step (an explicit clip), so no stock goes negative however extreme the
+        rates; the clip scales death, out-migration and urbanisation alike.
 
     Returns
     -------
     dict of str to ndarray
-        ``births`` (member, area); ``deaths``, ``out_migration``, ``in_migration``
-        (member, area, age); ``urbanisation`` (member, age), rural to urban.
+        ``death_rate``, ``out_rate``, ``exit_rate`` (member, area, age) and
+        ``urban_rate`` (member, age) in 1/year; ``in_migration`` (member, area, age)
+        in persons/year; ``asfr`` (member, 35) births per person and year at 15-49.
     """
     profile = migration_profile()
     mortality = p["mortality_scale"][:, None] * base_mortality()[None, :]
     out_rate = p["out_migration_rate"][:, None] * profile[None, :]
     urban_rate = p["urbanisation_rate"][:, None] * profile[None, :]
     exit_rate = np.stack([mortality + out_rate, mortality + out_rate + urban_rate], axis=1)
-    # explicit clip: total exit in one step may not exceed the cohort
-    scale = np.minimum(1.0, 1.0 / (dt * np.maximum(exit_rate, 1e-300)))
-    deaths = pop * (mortality[:, None, :] * scale)
-    out_migration = pop * (out_rate[:, None, :] * scale)
-    urbanisation = pop[:, RURAL] * (urban_rate * scale[:, RURAL])
+    clip = np.minimum(1.0, 1.0 / (dt * np.maximum(exit_rate, 1e-300)))
     in_share = np.stack([p["in_migration_urban_share"], 1 - p["in_migration_urban_share"]], 1)
     in_age = profile / profile.sum()
-    in_migration = (p["in_migration"][:, None] * in_share)[:, :, None] * in_age[None, None, :]
     asfr = (p["tfr"] * p["female_share"])[:, None] * fertility_shape(p["mean_age_childbearing"])
-    births = np.einsum("maf,mf->ma", pop[:, :, FERTILE], asfr)
     return {
-        "births": births,
-        "deaths": deaths,
-        "out_migration": out_migration,
-        "in_migration": in_migration,
-        "urbanisation": urbanisation,
+        "death_rate": mortality[:, None, :] * clip,
+        "out_rate": out_rate[:, None, :] * clip,
+        "urban_rate": urban_rate * clip[:, RURAL],
+        "exit_rate": exit_rate * clip,
+        "in_migration": (p["in_migration"][:, None] * in_share)[:, :, None] * in_age,
+        "asfr": asfr,
     }
 
 
-def net_change(flows: dict[str, np.ndarray]) -> np.ndarray:
-    """Rate of change of the population stock (persons/year), shape (member, area, age)."""
-    d = flows["in_migration"] - flows["deaths"] - flows["out_migration"]
-    d[:, URBAN] += flows["urbanisation"]
-    d[:, RURAL] -= flows["urbanisation"]
-    d[:, :, 0] += flows["births"]
-    return d
+def rates(pop: np.ndarray, s: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Rate of change of the population and the flow totals (persons/year).
+
+    Parameters
+    ----------
+    pop : ndarray, shape (member, area, age)
+        Residents (persons).
+    s : dict of str to ndarray
+        Output of :func:`schedules`.
+
+    Returns
+    -------
+    change : ndarray, shape (member, area, age)
+        births + in-migration - deaths - out-migration -/+ urbanisation.
+    totals : dict of str to ndarray
+        ``births``, ``deaths``, ``in_migration``, ``out_migration`` by area
+        (member, area) and ``urbanisation`` (member,).
+    """
+    births = np.einsum("maf,mf->ma", pop[:, :, FERTILE], s["asfr"])
+    urbanisation = pop[:, RURAL] * s["urban_rate"]
+    change = s["in_migration"] - pop * s["exit_rate"]
+    change[:, URBAN] += urbanisation
+    change[:, :, 0] += births
+    totals = {
+        "births": births,
+        "deaths": np.einsum("mra,mra->mr", pop, s["death_rate"]),
+        "in_migration": s["in_migration"].sum(axis=2),
+        "out_migration": np.einsum("mra,mra->mr", pop, s["out_rate"]),
+        "urbanisation": urbanisation.sum(axis=1),
+    }
+    return change, totals
 
 
 def age_one_year(pop: np.ndarray) -> None:
@@ -227,14 +246,3 @@ def age_one_year(pop: np.ndarray) -> None:
     pop[..., -1] += pop[..., -2]
     pop[..., 1:-1] = pop[..., :-2].copy()
     pop[..., 0] = 0.0
-
-
-def totals(flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Flows summed over age, for the record: (member, area) or (member,)."""
-    return {
-        "births": flows["births"],
-        "deaths": flows["deaths"].sum(axis=-1),
-        "in_migration": flows["in_migration"].sum(axis=-1),
-        "out_migration": flows["out_migration"].sum(axis=-1),
-        "urbanisation": flows["urbanisation"].sum(axis=-1),
-    }

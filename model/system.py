@@ -23,7 +23,14 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return population.initial_state(p)
 
 
-def rates(state: dict, p: dict, clock) -> tuple[dict, dict]:
+def prepare(p: dict[str, np.ndarray], clock) -> dict[str, np.ndarray]:
+    """Quantities that change only with the parameters (recomputed after events)."""
+    derived = population.schedules(p, clock.dt)
+    derived["dissolution_weights"] = households.dissolution_weights(p, derived)
+    return derived
+
+
+def rates(state: dict, p: dict, derived: dict, clock) -> tuple[dict, dict]:
     """Rates of change of the stocks and the flows to record (both per year).
 
     Returns
@@ -34,10 +41,11 @@ def rates(state: dict, p: dict, clock) -> tuple[dict, dict]:
         Recorded flows (per year), summed by the engine over each month.
     """
     pop = state["population"]
-    demographic = population.rates(pop, p, clock.dt)
-    flows = population.totals(demographic)
-    flows["household_dissolution"] = households.dissolution(demographic, p, clock.t)
-    return {"population": population.net_change(demographic)}, flows
+    change, flows = population.rates(pop, derived)
+    flows["household_dissolution"] = households.dissolution(
+        pop, derived["dissolution_weights"], p, clock.t
+    )
+    return {"population": change}, flows
 
 
 def observe(state: dict, p: dict, clock) -> dict[str, np.ndarray]:

@@ -1,0 +1,154 @@
+"""Command line of anshan-housing: the only user entry point.
+
+Every command is a thin layer over functions that return data. Bad input of any kind
+ends with one message naming the file or option, the field and what is allowed, exit
+status 2, and no output file.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from model.errors import InputError
+
+EXIT_BAD_INPUT = 2
+SUMMARY_COLUMNS = (
+    ("population_total", "population", 1e6, "M", "{:.4f}"),
+    ("population_urban", "urban", 1e6, "M", "{:.4f}"),
+    ("urbanisation_rate", "urban %", 1, "%", "{:.2f}"),
+    ("natural_growth_rate", "nat. growth", 1, "‰", "{:+.2f}"),
+    ("net_migration", "net migr.", 1, "/yr", "{:+,.0f}"),
+    ("share_60plus", "60+ %", 1, "%", "{:.1f}"),
+    ("households_urban", "urban hh", 1e3, "k", "{:,.0f}"),
+)
+
+
+class Group(click.Group):
+    """Click group that turns InputError into one message and exit status 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=Group)
+@click.version_option(package_name="anshan-housing")
+def main():
+    """Anshan housing-market system-dynamics simulator (2016-2025).
+
+    Example: anshan-housing run --out run.nc --plot figures
+    """
+
+
+def summary_table(ds, columns=SUMMARY_COLUMNS) -> str:
+    """Yearly figures of member 0 (or the ensemble median) as a text table."""
+    reduce = (lambda da: da.median("member")) if ds.sizes["member"] > 1 else (lambda da: da.isel(member=0))
+    names = [c for c in columns if c[0] in ds]
+    header = "year  " + "  ".join(f"{label:>12}" for _, label, *_ in names)
+    units = "      " + "  ".join(f"{'(' + unit + ')':>12}" for *_, unit, _ in names)
+    lines = [header, units]
+    for year in ds["year"].values:
+        cells = [fmt.format(float(reduce(ds[name]).sel(year=year)) / div)
+                 for name, _, div, _, fmt in names]
+        lines.append(f"{year}  " + "  ".join(f"{c:>12}" for c in cells))
+    return "\n".join(lines)
+
+
+def _params_option(f):
+    return click.option(
+        "--params",
+        "params_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Parameter values file ([values] table) or a full parameter table. "
+        "Default: calibration/calibrated.toml, else the shipped defaults.",
+    )(f)
+
+
+def _parse_dt(text: str) -> float:
+    """Parse --dt given as a number or a fraction such as 1/48."""
+    try:
+        if "/" in text:
+            num, den = text.split("/")
+            return float(num) / float(den)
+        return float(text)
+    except (ValueError, ZeroDivisionError):
+        raise InputError("option --dt", "dt", f"{text!r} is not a number or fraction like 1/48") from None
+
+
+@main.command()
+@_params_option
+def params(params_file):
+    """Print the parameter table: value, unit, range and source.
+
+    Example: anshan-housing params --params calibration/calibrated.toml
+    """
+    from model.io import load_run_values
+
+    table, values, label = load_run_values(params_file)
+    click.echo(f"parameters ({len(table)}; values from {label})")
+    click.echo(f"{'name':<28} {'value':>12} {'unit':<18} {'lower':>10} {'upper':>10}  source")
+    for name, par in table.items():
+        click.echo(
+            f"{name:<28} {float(np.mean(values[name])):>12.6g} {par.unit:<18} "
+            f"{par.lower:>10.4g} {par.upper:>10.4g}  {par.source}"
+        )
+
+
+@main.command()
+@_params_option
+@click.option("--dt", "dt_text", default="1/12", show_default=True,
+              help="Integration step in years, 1/12 divided by a whole number (1/48 ...).")
+@click.option("--end-year", default=2025, show_default=True, type=int, help="Last simulated year.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the Dataset to this NetCDF file.")
+@click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
+              help="Write figures (PNG) into this folder.")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def run(params_file, dt_text, end_year, out, plot_dir, force):
+    """Simulate 2016-2025 and print a yearly summary.
+
+    Example: anshan-housing run --out run.nc --plot figures
+    """
+    from model.engine import simulate
+    from model.io import check_output_path, load_run_values, save_netcdf
+
+    dt = _parse_dt(dt_text)
+    _, values, label = load_run_values(params_file)
+    if out:
+        check_output_path(out, force)
+    if plot_dir:
+        _check_plot_dir(plot_dir, force)
+    ds = simulate(values, dt=dt, end_year=end_year,
+                  attrs={"parameter_file": label, "command": " ".join(sys.argv)})
+    click.echo(summary_table(ds))
+    if out:
+        save_netcdf(ds, out)
+        click.echo(f"wrote {out}")
+    if plot_dir:
+        from experiments.plots import run_figures
+
+        for path in run_figures(ds, Path(plot_dir)):
+            click.echo(f"wrote {path}")
+
+
+def _check_plot_dir(plot_dir: str, force: bool) -> None:
+    path = Path(plot_dir)
+    if path.exists() and not path.is_dir():
+        raise InputError("option --plot", plot_dir, "is a file, not a folder")
+    if path.is_dir() and any(path.glob("*.png")) and not force:
+        raise InputError("option --plot", plot_dir, "holds figures already; add --force to overwrite")
+    if not path.exists():
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise InputError("option --plot", plot_dir, f"folder {parent} does not exist")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Reading run settings and writing results: parameter value files, atomic NetCDF/CSV.
+
+Output files are written to a temporary file in the target folder and renamed into
+place, so a failed or interrupted command never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from model.errors import InputError
+from model.parameters import (
+    ParameterTable,
+    parse_parameter,
+    load_parameters,
+    read_toml,
+    resolve_values,
+)
+
+CALIBRATED_FILE = Path(__file__).resolve().parent.parent / "calibration" / "calibrated.toml"
+
+
+def load_run_values(
+    params_file: str | Path | None = None,
+) -> tuple[ParameterTable, dict[str, float | np.ndarray], str]:
+    """Parameter table and values for a run.
+
+    Parameters
+    ----------
+    params_file : str or Path, optional
+        Either a values file (a ``[values]`` table of name = number, as written by
+        ``anshan-housing calibrate --out``) applied over the shipped parameter table,
+        or a whole parameter table in the format of ``model/parameters.toml``. By
+        default the committed calibration ``calibration/calibrated.toml`` when it
+        exists, else the shipped defaults.
+
+    Returns
+    -------
+    table, values, label
+        The table (names, bounds, units), the resolved values and the file used.
+    """
+    table = load_parameters()
+    if params_file is None:
+        if not CALIBRATED_FILE.exists():
+            return table, resolve_values(table), "model/parameters.toml (defaults)"
+        params_file = CALIBRATED_FILE
+    path = Path(params_file)
+    raw = read_toml(path)
+    if "values" in raw:
+        extra = sorted(set(raw) - {"values", "fit", "meta"})
+        if extra:
+            raise InputError(path, extra[0], "unknown table; allowed: values, fit, meta")
+        if not isinstance(raw["values"], dict):
+            raise InputError(path, "values", "must be a table of name = number")
+        return table, resolve_values(table, (str(path), raw["values"])), str(path)
+    full = {name: parse_parameter(path, name, entry) for name, entry in raw.items()}
+    missing = sorted(set(table) - set(full))
+    if missing:
+        raise InputError(path, missing[0], "missing (a full parameter table names every parameter)")
+    unknown = sorted(set(full) - set(table))
+    if unknown:
+        raise InputError(path, unknown[0], "unknown parameter (see `anshan-housing params`)")
+    return full, resolve_values(full), str(path)
+
+
+def check_output_path(path: str | Path, force: bool, option: str = "--out") -> Path:
+    """Refuse an output path that exists (without ``force``) or whose folder is missing."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise InputError(f"option {option}", str(path), "exists; add --force to overwrite")
+    if path.exists() and path.is_dir():
+        raise InputError(f"option {option}", str(path), "is a folder, not a file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"option {option}", str(path), f"folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"option {option}", str(path), f"folder {parent} is not writable")
+    return path
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_netcdf(ds: xr.Dataset, path: str | Path) -> None:
+    """Write a Dataset as NetCDF-4 (h5netcdf), atomically."""
+    clean = ds.copy()
+    clean.attrs = {k: (v if isinstance(v, str | int | float) else str(v)) for k, v in ds.attrs.items()}
+    write_atomic(path, lambda tmp: clean.to_netcdf(tmp, engine="h5netcdf"))
