@@ -49,14 +49,20 @@ def main():
 
 def summary_table(ds, columns=SUMMARY_COLUMNS) -> str:
     """Yearly figures of member 0 (or the ensemble median) as a text table."""
-    reduce = (lambda da: da.median("member")) if ds.sizes["member"] > 1 else (lambda da: da.isel(member=0))
+    reduce = (
+        (lambda da: da.median("member"))
+        if ds.sizes["member"] > 1
+        else (lambda da: da.isel(member=0))
+    )
     names = [c for c in columns if c[0] in ds]
     header = "year  " + "  ".join(f"{label:>12}" for _, label, *_ in names)
     units = "      " + "  ".join(f"{'(' + unit + ')':>12}" for *_, unit, _ in names)
     lines = [header, units]
     for year in ds["year"].values:
-        cells = [fmt.format(float(reduce(ds[name]).sel(year=year)) / div)
-                 for name, _, div, _, fmt in names]
+        cells = [
+            fmt.format(float(reduce(ds[name]).sel(year=year)) / div)
+            for name, _, div, _, fmt in names
+        ]
         lines.append(f"{year}  " + "  ".join(f"{c:>12}" for c in cells))
     return "\n".join(lines)
 
@@ -80,7 +86,9 @@ def _parse_dt(text: str) -> float:
             return float(num) / float(den)
         return float(text)
     except (ValueError, ZeroDivisionError):
-        raise InputError("option --dt", "dt", f"{text!r} is not a number or fraction like 1/48") from None
+        raise InputError(
+            "option --dt", "dt", f"{text!r} is not a number or fraction like 1/48"
+        ) from None
 
 
 @main.command()
@@ -94,7 +102,9 @@ def params(params_file):
 
     table, values, label = load_run_values(params_file)
     click.echo(f"parameters ({len(table)}; values from {label})")
-    click.echo(f"{'name':<28} {'value':>12} {'unit':<18} {'lower':>10} {'upper':>10}  source")
+    click.echo(
+        f"{'name':<28} {'value':>12} {'unit':<18} {'lower':>10} {'upper':>10}  source"
+    )
     for name, par in table.items():
         click.echo(
             f"{name:<28} {float(np.mean(values[name])):>12.6g} {par.unit:<18} "
@@ -104,12 +114,25 @@ def params(params_file):
 
 @main.command()
 @_params_option
-@click.option("--dt", "dt_text", default="1/12", show_default=True,
-              help="Integration step in years, 1/12 divided by a whole number (1/48 ...).")
-@click.option("--end-year", default=2025, show_default=True, type=int, help="Last simulated year.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the Dataset to this NetCDF file.")
-@click.option("--plot", "plot_dir", type=click.Path(file_okay=False),
-              help="Write figures (PNG) into this folder.")
+@click.option(
+    "--dt",
+    "dt_text",
+    default="1/12",
+    show_default=True,
+    help="Integration step in years, 1/12 divided by a whole number (1/48 ...).",
+)
+@click.option(
+    "--end-year", default=2025, show_default=True, type=int, help="Last simulated year."
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write the Dataset to this NetCDF file."
+)
+@click.option(
+    "--plot",
+    "plot_dir",
+    type=click.Path(file_okay=False),
+    help="Write figures (PNG) into this folder.",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 def run(params_file, dt_text, end_year, out, plot_dir, force):
     """Simulate 2016-2025 and print a yearly summary.
@@ -125,8 +148,12 @@ def run(params_file, dt_text, end_year, out, plot_dir, force):
         check_output_path(out, force)
     if plot_dir:
         _check_plot_dir(plot_dir, force)
-    ds = simulate(values, dt=dt, end_year=end_year,
-                  attrs={"parameter_file": label, "command": " ".join(sys.argv)})
+    ds = simulate(
+        values,
+        dt=dt,
+        end_year=end_year,
+        attrs={"parameter_file": label, "command": " ".join(sys.argv)},
+    )
     click.echo(summary_table(ds))
     if out:
         save_netcdf(ds, out)
@@ -143,7 +170,9 @@ def _check_plot_dir(plot_dir: str, force: bool) -> None:
     if path.exists() and not path.is_dir():
         raise InputError("option --plot", plot_dir, "is a file, not a folder")
     if path.is_dir() and any(path.glob("*.png")) and not force:
-        raise InputError("option --plot", plot_dir, "holds figures already; add --force to overwrite")
+        raise InputError(
+            "option --plot", plot_dir, "holds figures already; add --force to overwrite"
+        )
     if not path.exists():
         parent = path.parent if str(path.parent) else Path(".")
         if not parent.is_dir():

@@ -18,6 +18,7 @@ there, whatever order simpy would give processes scheduled at the same time.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ END_YEAR = 2025  # last simulated year (to 31 December)
 DEFAULT_DT = 1 / 12  # years: one month, as SD tools default
 MAX_STEPS_PER_MONTH = 64  # finer steps buy nothing for monthly data
 VERSION = "0.1.0"
+BLOCK_MEMBERS = 512  # members integrated together: the block's arrays stay in cache
+THREADS = 2  # blocks run on a thread pool (numpy releases the GIL); the machine has 2 cores
 
 YearHook = Callable[["Clock", dict, dict], None]
 
@@ -116,7 +119,9 @@ def steps_per_month(dt: float) -> int:
         ``dt`` not positive, or not 1/12 divided by a whole number up to 64.
     """
     if not isinstance(dt, int | float) or not math.isfinite(dt) or dt <= 0:
-        raise InputError("option --dt", "dt", f"must be a positive number of years, got {dt!r}")
+        raise InputError(
+            "option --dt", "dt", f"must be a positive number of years, got {dt!r}"
+        )
     k = round(1 / (12 * dt))
     if k < 1 or k > MAX_STEPS_PER_MONTH or not math.isclose(k * dt * 12, 1.0, rel_tol=1e-9):
         raise InputError(
@@ -129,28 +134,35 @@ def steps_per_month(dt: float) -> int:
 
 
 class Recorder:
-    """Monthly record: stocks and auxiliaries at month end, flows summed over the month."""
+    """Monthly record: stocks and auxiliaries at month end, flows summed over the month.
 
-    def __init__(self, n_months: int):
-        self.n_months = n_months
+    Arrays are allocated up front from the system's variable table, so blocks of
+    members running on different threads write to disjoint slices only.
+    """
+
+    def __init__(self, n_members: int, n_months: int):
         self.data: dict[str, np.ndarray] = {}
         self.flow_sum: dict[str, np.ndarray] = {}
+        for var in system.VARIABLES:
+            shape = tuple(system.DIM_SIZES[d] for d in var.dims)
+            self.data[var.name] = np.zeros((n_months, n_members, *shape))
+            if var.kind == "flow":
+                self.flow_sum[var.name] = np.zeros((n_members, *shape))
 
-    def add_flows(self, flows: Mapping[str, np.ndarray], dt: float) -> None:
-        """Accumulate flow rates (per year) times ``dt`` into this month's totals."""
+    def add_flows(self, flows: Mapping[str, np.ndarray], dt: float, block: slice) -> None:
+        """Accumulate flow rates (per year) times ``dt`` of the members in ``block``."""
         for name, rate in flows.items():
-            if name in self.flow_sum:
-                self.flow_sum[name] += rate * dt
-            else:
-                self.flow_sum[name] = rate * dt
+            self.flow_sum[name][block] += rate * dt
 
-    def close_month(self, month: int, levels: Mapping[str, np.ndarray]) -> None:
-        """Store month ``month``'s flow totals and end-of-month levels."""
-        for name, value in (*self.flow_sum.items(), *levels.items()):
-            if name not in self.data:
-                self.data[name] = np.zeros((value.shape[0], self.n_months, *value.shape[1:]))
-            self.data[name][:, month] = value
-        self.flow_sum = {}
+    def close_month(
+        self, month: int, levels: Mapping[str, np.ndarray], block: slice
+    ) -> None:
+        """Store month ``month``'s flow totals and end-of-month levels of ``block``."""
+        for name, total in self.flow_sum.items():
+            self.data[name][month, block] = total[block]
+            total[block] = 0.0
+        for name, value in levels.items():
+            self.data[name][month, block] = value
 
 
 def simulate(
@@ -192,7 +204,11 @@ def simulate(
         recorded; every variable with ``units`` and ``long_name``.
     """
     if not isinstance(end_year, int) or end_year < START_YEAR:
-        raise InputError("option --end-year", "end_year", f"must be {START_YEAR} or later, got {end_year!r}")
+        raise InputError(
+            "option --end-year",
+            "end_year",
+            f"must be {START_YEAR} or later, got {end_year!r}",
+        )
     k = steps_per_month(dt)
     dt = 1 / (12 * k)
     p = member_arrays(values)
@@ -203,49 +219,70 @@ def simulate(
         if shock.parameter not in p:
             raise InputError("shock", shock.parameter, "unknown parameter")
         if shock.operation not in Shock.OPERATIONS:
-            raise InputError("shock", "operation", f"{shock.operation!r}; allowed: {Shock.OPERATIONS}")
+            raise InputError(
+                "shock", "operation", f"{shock.operation!r}; allowed: {Shock.OPERATIONS}"
+            )
         if not 0 <= shock.month_index() < n_months:
-            raise InputError("shock", "date", f"{shock.date} is outside 2016-01..{end_year}-12")
+            raise InputError(
+                "shock", "date", f"{shock.date} is outside 2016-01..{end_year}-12"
+            )
 
     env = simpy.Environment()
     clock = Clock(dt=dt, steps_per_month=k)
     state = system.initial_state(p)
-    recorder = Recorder(n_months)
+    recorder = Recorder(n_members, n_months)
     ages: list[np.ndarray] = []
     hooks = list(year_hooks)
+    blocks = [
+        slice(i, min(i + BLOCK_MEMBERS, n_members))
+        for i in range(0, n_members, BLOCK_MEMBERS)
+    ]
+    pool = ThreadPoolExecutor(THREADS) if len(blocks) > 1 and THREADS > 1 else None
+    derived: list[dict[str, np.ndarray]] = [{} for _ in blocks]
 
-    derived: dict[str, np.ndarray] = {}
+    def for_each_block(work: Callable[[int, slice], None]) -> None:
+        if pool is None:
+            for i, block in enumerate(blocks):
+                work(i, block)
+        else:
+            list(pool.map(work, range(len(blocks)), blocks))
 
-    def parameters_changed():
-        derived.clear()
-        derived.update(system.prepare(p, clock))
+    def prepare_block(i: int, block: slice) -> None:
+        derived[i] = system.prepare({name: v[block] for name, v in p.items()}, dt)
 
     def calendar():
-        for year in range(START_YEAR, end_year + 1):
+        for _year in range(START_YEAR, end_year + 1):
             system.new_year(state, p, clock)
             for hook in hooks:
                 hook(clock, state, p)
-            parameters_changed()
+            for_each_block(prepare_block)
             yield env.timeout(12 * k)
 
     def shock_process(shock: Shock):
         yield env.timeout(shock.month_index() * k)
         p[shock.parameter] = shock.apply(p[shock.parameter])
-        parameters_changed()
+        for_each_block(prepare_block)
+
+    def step_block(i: int, block: slice) -> None:
+        """One Euler step of the members in ``block``; closes the month when due."""
+        view = {name: array[block] for name, array in state.items()}
+        params = {name: array[block] for name, array in p.items()}
+        increments, flows = system.increments(view, params, derived[i], clock.t, dt)
+        for name, increment in increments.items():
+            view[name] += increment
+        recorder.add_flows(flows, dt, block)
+        if (clock.tick + 1) % k == 0:
+            month = clock.tick // k
+            levels = system.observe(view, params, clock.t + dt)
+            recorder.close_month(month, levels, block)
 
     def integrator():
         yield env.timeout(0.5)  # half a tick: events dated at a tick come first
         for tick in range(n_months * k):
             clock.tick = tick
-            derivatives, flows = system.rates(state, p, derived, clock)
-            for name, rate in derivatives.items():
-                rate *= dt
-                state[name] += rate
-            recorder.add_flows(flows, dt)
+            for_each_block(step_block)
             if (tick + 1) % k == 0:
                 month = tick // k
-                clock.tick = tick + 1
-                recorder.close_month(month, system.observe(state, p, clock))
                 clock.months_done = month + 1
                 clock.history = recorder.data
                 if record_age and month % 12 == 11:
@@ -258,7 +295,11 @@ def simulate(
     for process in system.processes(env, state, p, clock):
         env.process(process)
     env.process(integrator())
-    env.run()
+    try:
+        env.run()
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return assemble(recorder.data, p, dt, end_year, ages, attrs or {})
 
 
@@ -287,9 +328,11 @@ def assemble(
     for var in system.VARIABLES:
         if var.name not in monthly:
             continue
-        data = monthly[var.name]
+        data = np.moveaxis(monthly[var.name], 0, 1)
         ds[var.name] = (("member", "time", *var.dims), data)
-        ds[var.name].attrs.update(units=var.units, long_name=var.long_name, source=var.source)
+        ds[var.name].attrs.update(
+            units=var.units, long_name=var.long_name, source=var.source
+        )
         if var.yearly:
             yearly = data.reshape(n_members, n_months // 12, 12, *data.shape[2:])
             if var.yearly == "sum":
@@ -304,8 +347,13 @@ def assemble(
             )
     if ages:
         ds = ds.assign_coords(age=np.arange(ages[0].shape[-1]))
-        ds["age"].attrs.update(long_name="age reached in the year (100 = 100+)", units="year")
-        ds["population_by_age"] = (("member", "year", "area", "age"), np.stack(ages, axis=1))
+        ds["age"].attrs.update(
+            long_name="age reached in the year (100 = 100+)", units="year"
+        )
+        ds["population_by_age"] = (
+            ("member", "year", "area", "age"),
+            np.stack(ages, axis=1),
+        )
         ds["population_by_age"].attrs.update(
             units="person", long_name="residents by age at the end of the year"
         )
@@ -318,5 +366,7 @@ def assemble(
         **{str(k): v for k, v in attrs.items()},
     )
     for name, value in p.items():
-        ds.attrs[f"param_{name}"] = float(value[0]) if np.all(value == value[0]) else "varies by member"
+        ds.attrs[f"param_{name}"] = (
+            float(value[0]) if np.all(value == value[0]) else "varies by member"
+        )
     return ds

@@ -25,7 +25,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.population import AGES, ELDERLY_AGE, URBAN, initial_age_shape
+from functools import cache
+
+from model.population import (
+    AGES,
+    ELDERLY_AGE,
+    URBAN,
+    base_mortality,
+    initial_age_shape,
+    migration_profile,
+)
 from model.variables import Variable
 
 ADULT_AGE = 18  # no household heads below this age (assumption)
@@ -41,6 +50,7 @@ VARIABLES = (
 )  # fmt: skip
 
 
+@cache
 def headship_shape() -> np.ndarray:
     """Relative headship rate by age (assumption), shape ``(age,)``.
 
@@ -49,7 +59,9 @@ def headship_shape() -> np.ndarray:
     """
     h = np.clip((AGES - ADULT_AGE + 1) / (30 - ADULT_AGE + 1), 0.0, 1.0)
     h = np.where(AGES >= ELDERLY_AGE, 1.1, h)
-    return np.where(AGES >= 75, 1.2, h)
+    h = np.where(AGES >= 75, 1.2, h)
+    h.flags.writeable = False
+    return h
 
 
 def headship_level(p: dict[str, np.ndarray]) -> np.ndarray:
@@ -57,8 +69,13 @@ def headship_level(p: dict[str, np.ndarray]) -> np.ndarray:
 
     Uses the end-2015 age shape, so it is a per-member constant, shape ``(member,)``.
     """
-    heads_per_person = float(initial_age_shape() @ headship_shape())
-    return 1.0 / (p["household_size_2015"] * heads_per_person)
+    return 1.0 / (p["household_size_2015"] * _heads_per_person_2015())
+
+
+@cache
+def _heads_per_person_2015() -> float:
+    """Household heads per resident at headship level 1 with the end-2015 age shape."""
+    return float(initial_age_shape() @ headship_shape())
 
 
 def headship(p: dict[str, np.ndarray], t: float) -> np.ndarray:
@@ -69,7 +86,8 @@ def headship(p: dict[str, np.ndarray], t: float) -> np.ndarray:
 
 def households(pop: np.ndarray, p: dict[str, np.ndarray], t: float) -> np.ndarray:
     """Family households by area (households), shape (member, area)."""
-    return np.einsum("mra,ma->mr", pop, headship(p, t))
+    level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
+    return level[:, None] * np.einsum("mra,a->mr", pop, headship_shape())
 
 
 def dissolution_weights(p: dict[str, np.ndarray], s: dict[str, np.ndarray]) -> np.ndarray:
@@ -84,10 +102,43 @@ def dissolution_weights(p: dict[str, np.ndarray], s: dict[str, np.ndarray]) -> n
     return per_head * headship_shape()
 
 
-def dissolution(pop: np.ndarray, weights: np.ndarray, p: dict, t: float) -> np.ndarray:
-    """Households dissolved a year by elderly deaths and out-migration, (member, area)."""
+def dissolution(
+    pop: np.ndarray,
+    weights: np.ndarray,
+    p: dict[str, np.ndarray],
+    sums: dict[str, np.ndarray],
+    unclipped: bool,
+    t: float,
+) -> np.ndarray:
+    """Households dissolved a year by elderly deaths and out-migration, (member, area).
+
+    With unclipped demographic rates the sum over age factorises into per-member
+    levels times the population sums of :func:`age_weights`; otherwise the full
+    ``weights`` of :func:`dissolution_weights` are used.
+    """
     level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
+    if unclipped:
+        per_head = (p["elderly_alone_share"] * p["mortality_scale"])[:, None] * sums[
+            "elderly_head_deaths"
+        ] + p["out_migration_rate"][:, None] * sums["head_migration"]
+        return level[:, None] * per_head
     return level[:, None] * np.einsum("mra,mra->mr", pop, weights)
+
+
+def age_weights() -> dict[str, np.ndarray]:
+    """Shared age schedules whose population-weighted sums give the sector's totals."""
+    elderly = (AGES >= ELDERLY_AGE).astype(float)
+    return {
+        "headship": headship_shape(),
+        "elderly_head_deaths": base_mortality() * headship_shape() * elderly,
+        "head_migration": migration_profile() * headship_shape(),
+    }
+
+
+def households_from_sums(sums: dict[str, np.ndarray], p: dict, t: float) -> np.ndarray:
+    """Family households by area from the headship-weighted population sum, (member, area)."""
+    level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
+    return level[:, None] * sums["headship"]
 
 
 def urban_households(hh: np.ndarray) -> np.ndarray:

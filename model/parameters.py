@@ -90,7 +90,9 @@ def read_toml(path: str | Path) -> dict:
 
 def parse_parameter(path: Path, name: str, entry: object) -> Parameter:
     if not isinstance(entry, dict):
-        raise InputError(path, name, "must be a table with fields " + ", ".join(REQUIRED_FIELDS))
+        raise InputError(
+            path, name, "must be a table with fields " + ", ".join(REQUIRED_FIELDS)
+        )
     unknown = sorted(set(entry) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         allowed = ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS)
@@ -101,13 +103,21 @@ def parse_parameter(path: Path, name: str, entry: object) -> Parameter:
     for field in NUMERIC_FIELDS:
         value = entry[field]
         if not _is_number(value) or not math.isfinite(value):
-            raise InputError(path, f"{name}.{field}", f"must be a finite number, got {value!r}")
+            raise InputError(
+                path, f"{name}.{field}", f"must be a finite number, got {value!r}"
+            )
     for field in ("unit", "meaning", "source"):
         if not isinstance(entry[field], str) or not entry[field].strip():
             raise InputError(path, f"{name}.{field}", "must be a non-empty string")
     if "uncertain" in entry and not isinstance(entry["uncertain"], bool):
-        raise InputError(path, f"{name}.uncertain", f"must be true or false, got {entry['uncertain']!r}")
-    lower, upper, value = float(entry["lower"]), float(entry["upper"]), float(entry["value"])
+        raise InputError(
+            path, f"{name}.uncertain", f"must be true or false, got {entry['uncertain']!r}"
+        )
+    lower, upper, value = (
+        float(entry["lower"]),
+        float(entry["upper"]),
+        float(entry["value"]),
+    )
     if lower > upper:
         raise InputError(path, f"{name}.lower", f"lower {lower:g} is above upper {upper:g}")
     if not lower <= value <= upper:
@@ -177,7 +187,9 @@ def check_values(
         if name not in table:
             close = [known for known in table if name.split("_")[0] in known][:5]
             hint = f"; similar: {', '.join(close)}" if close else ""
-            raise InputError(source, name, f"unknown parameter{hint} (see `anshan-housing params`)")
+            raise InputError(
+                source, name, f"unknown parameter{hint} (see `anshan-housing params`)"
+            )
         par = table[name]
         if _is_number(value):
             array = np.asarray(float(value))

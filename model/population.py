@@ -120,7 +120,8 @@ def migration_profile() -> np.ndarray:
     x = AGES.astype(float)
     m = (
         rc["a1"] * np.exp(-rc["alpha1"] * x)
-        + rc["a2"] * np.exp(-rc["alpha2"] * (x - rc["mu2"]) - np.exp(-rc["lambda2"] * (x - rc["mu2"])))
+        + rc["a2"]
+        * np.exp(-rc["alpha2"] * (x - rc["mu2"]) - np.exp(-rc["lambda2"] * (x - rc["mu2"])))
         + rc["c"]
     )
     return m / m.mean()
@@ -157,7 +158,9 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     elderly = AGES >= ELDERLY_AGE
     old = total[:, elderly].sum(axis=1)
     young = total[:, ~elderly].sum(axis=1)
-    urban_young = (p["urban_share_2015"] * p["population_2015"] - ELDERLY_URBAN_SHARE_2015 * old)
+    urban_young = (
+        p["urban_share_2015"] * p["population_2015"] - ELDERLY_URBAN_SHARE_2015 * old
+    )
     share_young = urban_young / young
     if np.any((share_young < 0) | (share_young > 1)):
         raise ValueError("urban_share_2015 is incompatible with the 60+ urban share")
@@ -181,9 +184,14 @@ def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
     Returns
     -------
     dict of str to ndarray
-        ``death_rate``, ``out_rate``, ``exit_rate`` (member, area, age) and
-        ``urban_rate`` (member, age) in 1/year; ``in_migration`` (member, area, age)
-        in persons/year; ``asfr`` (member, 35) births per person and year at 15-49.
+        ``death_rate``, ``out_rate`` (member, area, age) and ``urban_rate``
+        (member, age) in 1/year; ``step_exit`` = -dt x (death + out-migration +
+        urbanisation rate) and ``step_in_migration`` = dt x in-migrants by age
+        (member, area, age) for one step; in-migrants summed over age ``in_migration_total`` (member, area);
+        ``asfr`` (member, 35) births per person and year at 15-49; ``unclipped``, a
+        0-d bool array: true when no rate needed the clip, so that flow totals are
+        per-member levels times sums of population over age weighted by the shared
+        schedules (:func:`age_weights`).
     """
     profile = migration_profile()
     mortality = p["mortality_scale"][:, None] * base_mortality()[None, :]
@@ -191,21 +199,40 @@ def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
     urban_rate = p["urbanisation_rate"][:, None] * profile[None, :]
     exit_rate = np.stack([mortality + out_rate, mortality + out_rate + urban_rate], axis=1)
     clip = np.minimum(1.0, 1.0 / (dt * np.maximum(exit_rate, 1e-300)))
-    in_share = np.stack([p["in_migration_urban_share"], 1 - p["in_migration_urban_share"]], 1)
+    in_share = np.stack(
+        [p["in_migration_urban_share"], 1 - p["in_migration_urban_share"]], 1
+    )
     in_age = profile / profile.sum()
-    asfr = (p["tfr"] * p["female_share"])[:, None] * fertility_shape(p["mean_age_childbearing"])
+    asfr = (p["tfr"] * p["female_share"])[:, None] * fertility_shape(
+        p["mean_age_childbearing"]
+    )
     return {
         "death_rate": mortality[:, None, :] * clip,
         "out_rate": out_rate[:, None, :] * clip,
         "urban_rate": urban_rate * clip[:, RURAL],
-        "exit_rate": exit_rate * clip,
-        "in_migration": (p["in_migration"][:, None] * in_share)[:, :, None] * in_age,
+        "step_exit": -dt * exit_rate * clip,
+        "step_in_migration": dt
+        * (p["in_migration"][:, None] * in_share)[:, :, None]
+        * in_age,
         "asfr": asfr,
+        "in_migration_total": p["in_migration"][:, None] * in_share,
+        "unclipped": np.asarray(bool(np.all(clip == 1.0))),
     }
 
 
-def rates(pop: np.ndarray, s: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Rate of change of the population and the flow totals (persons/year).
+def age_weights() -> dict[str, np.ndarray]:
+    """Shared age schedules whose population-weighted sums give the flow totals."""
+    return {"mortality": base_mortality(), "migration": migration_profile()}
+
+
+def rates(
+    pop: np.ndarray,
+    s: dict[str, np.ndarray],
+    p: dict[str, np.ndarray],
+    sums: dict[str, np.ndarray],
+    dt: float,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Change of the population over one step and the flow totals (persons/year).
 
     Parameters
     ----------
@@ -213,28 +240,45 @@ def rates(pop: np.ndarray, s: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[s
         Residents (persons).
     s : dict of str to ndarray
         Output of :func:`schedules`.
+    p : dict of str to ndarray
+        Parameters, each of shape (member,).
+    sums : dict of str to ndarray
+        Population summed over age with the weights of :func:`age_weights`,
+        (member, area) each.
+    dt : float
+        Time step (years).
 
     Returns
     -------
-    change : ndarray, shape (member, area, age)
-        births + in-migration - deaths - out-migration -/+ urbanisation.
+    increment : ndarray, shape (member, area, age)
+        ``dt`` x (births + in-migration - deaths - out-migration -/+ urbanisation),
+        the Euler increment of the stock (persons).
     totals : dict of str to ndarray
         ``births``, ``deaths``, ``in_migration``, ``out_migration`` by area
         (member, area) and ``urbanisation`` (member,).
     """
     births = np.einsum("maf,mf->ma", pop[:, :, FERTILE], s["asfr"])
     urbanisation = pop[:, RURAL] * s["urban_rate"]
-    change = s["in_migration"] - pop * s["exit_rate"]
-    change[:, URBAN] += urbanisation
-    change[:, :, 0] += births
+    if s["unclipped"]:
+        deaths = p["mortality_scale"][:, None] * sums["mortality"]
+        out_migration = p["out_migration_rate"][:, None] * sums["migration"]
+        urbanised = p["urbanisation_rate"] * sums["migration"][:, RURAL]
+    else:
+        deaths = np.einsum("mra,mra->mr", pop, s["death_rate"])
+        out_migration = np.einsum("mra,mra->mr", pop, s["out_rate"])
+        urbanised = urbanisation.sum(axis=1)
+    increment = pop * s["step_exit"]
+    increment += s["step_in_migration"]
+    increment[:, URBAN] += urbanisation * dt
+    increment[:, :, 0] += births * dt
     totals = {
         "births": births,
-        "deaths": np.einsum("mra,mra->mr", pop, s["death_rate"]),
-        "in_migration": s["in_migration"].sum(axis=2),
-        "out_migration": np.einsum("mra,mra->mr", pop, s["out_rate"]),
-        "urbanisation": urbanisation.sum(axis=1),
+        "deaths": deaths,
+        "in_migration": s["in_migration_total"],
+        "out_migration": out_migration,
+        "urbanisation": urbanised,
     }
-    return change, totals
+    return increment, totals
 
 
 def age_one_year(pop: np.ndarray) -> None:

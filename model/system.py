@@ -13,9 +13,10 @@ import numpy as np
 import xarray as xr
 
 from model import households, population
-from model.population import AREAS, ELDERLY_AGE
+from model.population import AREAS, ELDERLY_AGE, N_AGES
 
 VARIABLES = population.VARIABLES + households.VARIABLES
+DIM_SIZES = {"area": len(AREAS)}
 
 
 def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -23,41 +24,68 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return population.initial_state(p)
 
 
-def prepare(p: dict[str, np.ndarray], clock) -> dict[str, np.ndarray]:
+def _age_basis() -> tuple[tuple[str, ...], np.ndarray]:
+    """Names and matrix (age, K) of every age schedule the sectors sum population over."""
+    weights = {
+        "all": np.ones(N_AGES),
+        "elderly": (np.arange(N_AGES) >= ELDERLY_AGE).astype(float),
+        **population.age_weights(),
+        **households.age_weights(),
+    }
+    return tuple(weights), np.column_stack(list(weights.values()))
+
+
+AGE_BASIS_NAMES, AGE_BASIS = _age_basis()
+
+
+def age_sums(pop: np.ndarray) -> dict[str, np.ndarray]:
+    """Population summed over age with each shared weight, (member, area) each.
+
+    One matrix product reads the population once for all of them.
+    """
+    n, areas, ages = pop.shape
+    sums = (pop.reshape(n * areas, ages) @ AGE_BASIS).reshape(n, areas, -1)
+    return {name: sums[:, :, j] for j, name in enumerate(AGE_BASIS_NAMES)}
+
+
+def prepare(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
     """Quantities that change only with the parameters (recomputed after events)."""
-    derived = population.schedules(p, clock.dt)
+    derived = population.schedules(p, dt)
     derived["dissolution_weights"] = households.dissolution_weights(p, derived)
     return derived
 
 
-def rates(state: dict, p: dict, derived: dict, clock) -> tuple[dict, dict]:
-    """Rates of change of the stocks and the flows to record (both per year).
+def increments(
+    state: dict, p: dict, derived: dict, t: float, dt: float
+) -> tuple[dict, dict]:
+    """Euler increments of the stocks over one step and the flows to record.
 
     Returns
     -------
-    derivatives : dict of str to ndarray
-        d(stock)/dt for each stock that changes continuously.
+    increments : dict of str to ndarray
+        ``dt * d(stock)/dt`` for each stock that changes continuously.
     flows : dict of str to ndarray
         Recorded flows (per year), summed by the engine over each month.
     """
     pop = state["population"]
-    change, flows = population.rates(pop, derived)
+    sums = age_sums(pop)
+    change, flows = population.rates(pop, derived, p, sums, dt)
     flows["household_dissolution"] = households.dissolution(
-        pop, derived["dissolution_weights"], p, clock.t
+        pop, derived["dissolution_weights"], p, sums, bool(derived["unclipped"]), t
     )
     return {"population": change}, flows
 
 
-def observe(state: dict, p: dict, clock) -> dict[str, np.ndarray]:
-    """Stocks and auxiliaries to record at the end of a month."""
-    pop = state["population"]
-    hh = households.households(pop, p, clock.t)
-    total = pop.sum(axis=(1, 2))
+def observe(state: dict, p: dict, t: float) -> dict[str, np.ndarray]:
+    """Stocks and auxiliaries to record at the end of a month (``t`` in years)."""
+    sums = age_sums(state["population"])
+    hh = households.households_from_sums(sums, p, t)
+    by_area = sums["all"]
     return {
-        "population": pop.sum(axis=2),
-        "population_60plus": pop[:, :, ELDERLY_AGE:].sum(axis=(1, 2)),
+        "population": by_area,
+        "population_60plus": sums["elderly"].sum(axis=1),
         "households": hh,
-        "household_size": total / hh.sum(axis=1),
+        "household_size": by_area.sum(axis=1) / hh.sum(axis=1),
     }
 
 
@@ -85,7 +113,11 @@ def indicators(ds: xr.Dataset) -> xr.Dataset:
     pop_start = pop_end - (births - deaths + migration_in - migration_out)
     mean_pop = (pop_start + pop_end) / 2
     new = {
-        "population_total": (pop_end, "person", "resident population at the end of the year"),
+        "population_total": (
+            pop_end,
+            "person",
+            "resident population at the end of the year",
+        ),
         "population_urban": (
             ds["population_yearly"].sel(area="urban", drop=True),
             "person",
@@ -123,4 +155,12 @@ def indicators(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
-__all__ = ["AREAS", "VARIABLES", "initial_state", "rates", "observe", "new_year", "indicators"]
+__all__ = [
+    "AREAS",
+    "VARIABLES",
+    "initial_state",
+    "rates",
+    "observe",
+    "new_year",
+    "indicators",
+]
