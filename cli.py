@@ -31,6 +31,7 @@ class Group(click.Group):
     """Click group that turns InputError into one message and exit status 2."""
 
     def invoke(self, ctx):
+        """Run the command; bad input becomes one message and exit status 2."""
         try:
             return super().invoke(ctx)
         except InputError as err:

@@ -23,9 +23,9 @@ Feedback loops
 
 from __future__ import annotations
 
-import numpy as np
-
 from functools import cache
+
+import numpy as np
 
 from model.population import (
     AGES,
@@ -136,7 +136,7 @@ def age_weights() -> dict[str, np.ndarray]:
 
 
 def households_from_sums(sums: dict[str, np.ndarray], p: dict, t: float) -> np.ndarray:
-    """Family households by area from the headship-weighted population sum, (member, area)."""
+    """Family households by area from the headship-weighted population, (member, area)."""
     level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
     return level[:, None] * sums["headship"]
 

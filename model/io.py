@@ -18,8 +18,8 @@ import xarray as xr
 from model.errors import InputError
 from model.parameters import (
     ParameterTable,
-    parse_parameter,
     load_parameters,
+    parse_parameter,
     read_toml,
     resolve_values,
 )
@@ -90,7 +90,7 @@ def check_output_path(path: str | Path, force: bool, option: str = "--out") -> P
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or "."

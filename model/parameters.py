@@ -89,6 +89,7 @@ def read_toml(path: str | Path) -> dict:
 
 
 def parse_parameter(path: Path, name: str, entry: object) -> Parameter:
+    """Validate one parameter table of ``path`` and build its Parameter."""
     if not isinstance(entry, dict):
         raise InputError(
             path, name, "must be a table with fields " + ", ".join(REQUIRED_FIELDS)

@@ -159,7 +159,7 @@ __all__ = [
     "AREAS",
     "VARIABLES",
     "initial_state",
-    "rates",
+    "increments",
     "observe",
     "new_year",
     "indicators",
