@@ -86,13 +86,33 @@ class Shock:
 
 @dataclass
 class Clock:
-    """Calendar view of the simpy clock, handed to hooks and systems."""
+    """Calendar view of the simpy clock, handed to hooks and systems.
 
+    Attributes
+    ----------
+    env : simpy.Environment
+        Its ``now`` counts integration steps (ticks); the integrator runs at half ticks.
+    dt : float
+        Step (years).
+    steps_per_month : int
+        Ticks in a month.
+    history : dict of str to ndarray
+        The monthly record so far, arrays (month, member, ...); months up to
+        ``months_done`` are filled.
+    months_done : int
+        Months completed.
+    """
+
+    env: simpy.Environment
     dt: float
     steps_per_month: int
-    tick: int = 0
     history: dict[str, np.ndarray] = field(default_factory=dict)
     months_done: int = 0
+
+    @property
+    def tick(self) -> int:
+        """Integration steps since 1 January 2016."""
+        return math.floor(self.env.now)
 
     @property
     def t(self) -> float:
@@ -228,7 +248,7 @@ def simulate(
             )
 
     env = simpy.Environment()
-    clock = Clock(dt=dt, steps_per_month=k)
+    clock = Clock(env, dt=dt, steps_per_month=k)
     state = system.initial_state(p)
     recorder = Recorder(n_members, n_months)
     ages: list[np.ndarray] = []
@@ -279,7 +299,6 @@ def simulate(
     def integrator():
         yield env.timeout(0.5)  # half a tick: events dated at a tick come first
         for tick in range(n_months * k):
-            clock.tick = tick
             for_each_block(step_block)
             if (tick + 1) % k == 0:
                 month = tick // k

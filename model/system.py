@@ -85,7 +85,9 @@ def observe(state: dict, p: dict, t: float) -> dict[str, np.ndarray]:
         "population": by_area,
         "population_60plus": sums["elderly"].sum(axis=1),
         "households": hh,
-        "household_size": by_area.sum(axis=1) / hh.sum(axis=1),
+        "household_size": np.divide(
+            by_area.sum(axis=1), hh.sum(axis=1), out=np.zeros(len(hh)), where=hh.sum(axis=1) > 0
+        ),
     }
 
 

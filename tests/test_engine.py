@@ -1,0 +1,100 @@
+"""Engine: the simpy calendar, dt checks, shocks, hooks and the Dataset contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.engine import Shock, simulate, steps_per_month
+from model.errors import InputError
+
+
+@pytest.mark.parametrize("dt, k", [(1 / 12, 1), (1 / 24, 2), (1 / 48, 4), (1 / 120, 10)])
+def test_steps_per_month(dt, k):
+    assert steps_per_month(dt) == k
+
+
+@pytest.mark.parametrize("dt", [0, -1 / 12, 0.3, 1 / 10, float("nan"), 1 / (12 * 100)])
+def test_bad_dt_refused(dt):
+    with pytest.raises(InputError, match="dt"):
+        steps_per_month(dt)
+
+
+def test_dataset_contract(baseline):
+    assert set(baseline.dims) >= {"member", "time", "year", "area", "age"}
+    assert baseline.sizes["time"] == 120 and baseline.sizes["year"] == 10
+    assert str(baseline["time"].values[0])[:7] == "2016-01"
+    for name, var in baseline.data_vars.items():
+        assert var.attrs.get("units"), f"{name} has no units"
+        assert var.attrs.get("long_name"), f"{name} has no long_name"
+    assert baseline.attrs["model_version"]
+    assert "param_tfr" in baseline.attrs
+
+
+def test_yearly_flow_is_sum_of_months(baseline):
+    monthly = baseline["births"].isel(member=0).sel(time=slice("2018-01", "2018-12")).sum("time")
+    yearly = baseline["births_yearly"].isel(member=0).sel(year=2018)
+    np.testing.assert_allclose(monthly.values, yearly.values, rtol=1e-12)
+
+
+def test_shock_applies_from_its_month(run_values):
+    base = simulate(run_values, end_year=2020, record_age=False)
+    shocked = simulate(run_values, end_year=2020, record_age=False,
+                       shocks=[Shock("2019-07", "in_migration", "set", 0.0)])
+    before = slice("2016-01", "2019-06")
+    np.testing.assert_array_equal(shocked["in_migration"].sel(time=before).values,
+                                  base["in_migration"].sel(time=before).values)
+    assert float(shocked["in_migration"].sel(time="2019-07").sum()) == 0.0
+    assert float(shocked["in_migration_yearly"].sel(year=2019).sum()) == pytest.approx(
+        float(base["in_migration_yearly"].sel(year=2019).sum()) / 2)
+
+
+def test_shock_in_first_month_precedes_first_step(run_values):
+    shocked = simulate(run_values, end_year=2016, record_age=False,
+                       shocks=[Shock("2016-01", "in_migration", "scale", 2.0)])
+    base = simulate(run_values, end_year=2016, record_age=False)
+    np.testing.assert_allclose(shocked["in_migration"].isel(time=0).values,
+                               2 * base["in_migration"].isel(time=0).values)
+
+
+@pytest.mark.parametrize("shock, match", [
+    (Shock("2019-13", "tfr", "set", 1.0), "month"),
+    (Shock("2030-01", "tfr", "set", 1.0), "outside"),
+    (Shock("2019-01", "nonsense", "set", 1.0), "unknown parameter"),
+    (Shock("2019-01", "tfr", "double", 1.0), "allowed"),
+])
+def test_bad_shocks_refused(run_values, shock, match):
+    with pytest.raises(InputError, match=match):
+        simulate(run_values, shocks=[shock])
+
+
+def test_year_hooks_fire_every_january_after_ageing(run_values):
+    seen = []
+
+    def hook(clock, state, params):
+        seen.append((clock.year, clock.month, float(state["population"][..., 0].sum())))
+
+    simulate(run_values, year_hooks=[hook], record_age=False)
+    assert [y for y, _, _ in seen] == list(range(2016, 2026))
+    assert all(month == 1 for _, month, _ in seen)
+    assert all(age0 == 0.0 for *_, age0 in seen)  # ageing emptied age 0 first
+
+
+def test_hook_parameter_change_takes_effect(run_values):
+    def stop_immigration_2018(clock, state, params):
+        if clock.year == 2018:
+            params["in_migration"][:] = 0.0
+
+    ds = simulate(run_values, year_hooks=[stop_immigration_2018], record_age=False)
+    assert float(ds["in_migration_yearly"].sel(year=2018).sum()) == 0.0
+    assert float(ds["in_migration_yearly"].sel(year=2017).sum()) > 0.0
+
+
+def test_end_year_before_start_refused(run_values):
+    with pytest.raises(InputError, match="2016 or later"):
+        simulate(run_values, end_year=2015)
+
+
+def test_record_age_off_drops_age_dim(run_values):
+    ds = simulate(run_values, record_age=False, end_year=2016)
+    assert "age" not in ds.dims and "population_by_age" not in ds

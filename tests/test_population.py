@@ -1,0 +1,148 @@
+"""Population sector: calibration figures of 2019, accounting, ageing, extremes, dt."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import population
+from model.engine import simulate
+from tests.conftest import random_members
+
+ACCOUNTING_RTOL = 1e-9  # Euler conserves people to rounding error
+
+
+def at_2019(ds, name):
+    return float(ds[name].isel(member=0).sel(year=2019))
+
+
+def test_2019_residents_within_half_percent(baseline):
+    assert at_2019(baseline, "population_total") == pytest.approx(3.553e6, rel=0.005)
+
+
+def test_2019_urban_population_and_urbanisation(baseline):
+    urban = at_2019(baseline, "population_urban")
+    assert abs(urban / at_2019(baseline, "population_total") * 100 - 72.59) <= 0.5
+    assert abs(at_2019(baseline, "urbanisation_rate") - 72.59) <= 0.5
+    assert urban == pytest.approx(2.5791e6, rel=0.005)
+
+
+def test_natural_growth_2019_and_mean(baseline):
+    rate = baseline["natural_growth_rate"].isel(member=0)
+    assert abs(float(rate.sel(year=2019)) - (-2.24)) <= 0.5
+    # the seed's mean is over 2015-2019; the model starts in 2016, so 2016-2019 is compared
+    assert abs(float(rate.sel(year=slice(2016, 2019)).mean()) - (-2.19)) <= 0.5
+
+
+def test_migration_2019_within_ten_percent(baseline):
+    y = baseline.isel(member=0).sel(year=2019)
+    assert float(y["out_migration_yearly"].sum()) == pytest.approx(19_100, rel=0.10)
+    assert float(y["in_migration_yearly"].sum()) == pytest.approx(6_800, rel=0.10)
+    assert float(y["net_migration"]) == pytest.approx(-12_300, rel=0.10)
+
+
+def test_share_60plus_2019_about_26_percent(baseline):
+    # The seed's 26.2 % is of the registered population (3.3977 M); if every registered
+    # person aged 60+ is a resident, the resident share is 26.2 % x 3.3977 / 3.553 = 25.1 %.
+    # The model's residents must lie between that mapping and the registered share.
+    share = at_2019(baseline, "share_60plus")
+    assert 25.0 <= share <= 26.7
+
+
+def test_population_accounting_identity_every_month(baseline):
+    ds = baseline.isel(member=0)
+    total = ds["population"].sum("area").values
+    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum("area")
+    start = float(ds.attrs["param_population_2015"])
+    previous = np.concatenate([[start], total[:-1]])
+    np.testing.assert_allclose(total - previous, net.values, rtol=0, atol=ACCOUNTING_RTOL * start)
+
+
+def test_urbanisation_moves_people_without_creating_them(baseline):
+    ds = baseline.isel(member=0)
+    urban = ds["population"].sel(area="urban").values
+    flows = ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]
+    urban_net = flows.sel(area="urban").values + ds["urbanisation"].values
+    np.testing.assert_allclose(np.diff(urban), urban_net[1:], rtol=0, atol=1e-6 * urban[0])
+
+
+def test_ageing_shifts_cohorts_exactly():
+    pop = np.arange(2 * 2 * population.N_AGES, dtype=float).reshape(2, 2, population.N_AGES)
+    before = pop.copy()
+    population.age_one_year(pop)
+    assert np.all(pop[..., 0] == 0)
+    np.testing.assert_array_equal(pop[..., 1:100], before[..., 0:99])
+    np.testing.assert_array_equal(pop[..., 100], before[..., 99] + before[..., 100])
+    assert pop.sum() == before.sum()
+
+
+def test_ageing_happens_on_first_january_only(run_values):
+    ds = simulate(run_values, end_year=2017)
+    by_age = ds["population_by_age"].isel(member=0).sum("area")
+    # the cohort aged 30 at the end of 2016 is aged 31 at the end of 2017, less its exits
+    assert 0.97 < float(by_age.sel(year=2017, age=31) / by_age.sel(year=2016, age=30)) < 1.0
+
+
+@pytest.mark.parametrize("name, value", [("out_migration_rate", 400.0), ("mortality_scale", 300.0),
+                                         ("urbanisation_rate", 500.0)])
+def test_no_negative_stock_under_extreme_rates(run_values, name, value):
+    values = dict(run_values, **{name: value})
+    ds = simulate(values, end_year=2018)
+    assert float(ds["population_by_age"].min()) >= 0.0
+    assert float(ds["population"].min()) >= 0.0
+    assert np.all(np.isfinite(ds["population"].values))
+
+
+def test_extreme_out_migration_empties_city_but_keeps_accounting(run_values):
+    ds = simulate(dict(run_values, out_migration_rate=400.0, in_migration=0.0), end_year=2017)
+    total = ds["population"].sum("area").isel(member=0)
+    assert float(total.isel(time=-1)) < 0.05 * float(ds.attrs["param_population_2015"])
+    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum("area")
+    np.testing.assert_allclose(np.diff(total.values), net.isel(member=0).values[1:], atol=1e-3)
+
+
+def test_dt_one_48th_within_half_percent_of_monthly(run_values):
+    monthly = simulate(run_values, record_age=False)
+    fine = simulate(run_values, dt=1 / 48, record_age=False)
+    for name in ["population_total", "births_yearly", "deaths_yearly", "out_migration_yearly",
+                 "population_urban", "households_urban"]:
+        np.testing.assert_allclose(fine[name].values, monthly[name].values, rtol=0.005, err_msg=name)
+
+
+def test_ensemble_equals_single_runs(table):
+    values = random_members(table, 64, seed=1)
+    ensemble = simulate(values, record_age=False)
+    for i in [0, 17, 63]:
+        single = simulate({k: (v[i] if np.ndim(v) else v) for k, v in values.items()},
+                          record_age=False)
+        for name in ["population", "births", "households", "out_migration"]:
+            np.testing.assert_allclose(ensemble[name].isel(member=i).values,
+                                       single[name].isel(member=0).values, rtol=1e-12, atol=0)
+
+
+def test_all_64_members_match_single_runs_totals(table):
+    values = random_members(table, 64, seed=2)
+    ensemble = simulate(values, record_age=False)["population_total"].values
+    singles = np.stack([
+        simulate({k: (v[i] if np.ndim(v) else v) for k, v in values.items()},
+                 record_age=False)["population_total"].values[0]
+        for i in range(64)
+    ])
+    np.testing.assert_allclose(ensemble, singles, rtol=1e-12, atol=0)
+
+
+def test_households_follow_population_and_shrink_in_size(baseline):
+    ds = baseline.isel(member=0)
+    size = ds["household_size_yearly"].values
+    assert 2.6 < size[0] < 3.0
+    assert np.all(np.diff(size) < 0)
+    hh = ds["households_yearly"].sum("area")
+    np.testing.assert_allclose(size, ds["population_total"] / hh, rtol=1e-12)
+
+
+def test_household_dissolution_counts_elderly_deaths_and_emigrants(run_values):
+    none_alone = simulate(dict(run_values, elderly_alone_share=0.1, out_migration_rate=0.002))
+    many_alone = simulate(dict(run_values, elderly_alone_share=0.45, out_migration_rate=0.002))
+    low = float(none_alone["household_dissolution_yearly"].sel(year=2016).sum())
+    high = float(many_alone["household_dissolution_yearly"].sel(year=2016).sum())
+    assert high > 1.5 * low > 0
