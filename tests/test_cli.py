@@ -14,11 +14,14 @@ BAD_PARAMETER_FILES = {
     "wrong type": ('[values]\ntfr = "high"\n', "tfr: must be a number"),
     "bad toml": ("[values\ntfr = 1\n", "not valid TOML"),
     "unknown table": ("[values]\ntfr = 1.0\n[extra]\na = 1\n", "extra: unknown table"),
-    "missing field": ('[tfr]\nvalue = 0.8\nunit = "1"\nlower = 0.6\nupper = 1.3\nmeaning = "m"\n',
-                      "tfr.source: missing"),
+    "missing field": (
+        '[tfr]\nvalue = 0.8\nunit = "1"\nlower = 0.6\nupper = 1.3\nmeaning = "m"\n',
+        "tfr.source: missing",
+    ),
     "full table missing parameters": (
         '[tfr]\nvalue = 0.8\nunit = "1"\nlower = 0.6\nupper = 1.3\nmeaning = "m"\nsource = "s"\n',
-        "missing (a full parameter table names every parameter)"),
+        "missing (a full parameter table names every parameter)",
+    ),
 }
 
 
@@ -59,7 +62,9 @@ def test_bad_parameter_file_gives_message_and_status_2(runner, tmp_path, case, c
     path = tmp_path / "bad.toml"
     path.write_text(text)
     out = tmp_path / "out.nc"
-    args = [command, "--params", str(path)] + (["--out", str(out)] if command == "run" else [])
+    args = [command, "--params", str(path)] + (
+        ["--out", str(out)] if command == "run" else []
+    )
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert message in result.output
@@ -67,12 +72,15 @@ def test_bad_parameter_file_gives_message_and_status_2(runner, tmp_path, case, c
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["run", "--dt", "0.3"], "does not divide a month"),
-    (["run", "--dt", "-1/12"], "must be a positive number"),
-    (["run", "--dt", "abc"], "not a number or fraction"),
-    (["run", "--end-year", "2015"], "2016 or later"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "--dt", "0.3"], "does not divide a month"),
+        (["run", "--dt", "-1/12"], "must be a positive number"),
+        (["run", "--dt", "abc"], "not a number or fraction"),
+        (["run", "--end-year", "2015"], "2016 or later"),
+    ],
+)
 def test_bad_options(runner, args, message):
     result = runner.invoke(main, args)
     assert result.exit_code == 2
@@ -85,7 +93,9 @@ def test_existing_output_needs_force(runner, tmp_path):
     result = runner.invoke(main, ["run", "--out", str(out), "--end-year", "2016"])
     assert result.exit_code == 2 and "--force" in result.output
     assert out.read_text() == "keep me"
-    result = runner.invoke(main, ["run", "--out", str(out), "--end-year", "2016", "--force"])
+    result = runner.invoke(
+        main, ["run", "--out", str(out), "--end-year", "2016", "--force"]
+    )
     assert result.exit_code == 0
 
 

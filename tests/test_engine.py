@@ -32,37 +32,55 @@ def test_dataset_contract(baseline):
 
 
 def test_yearly_flow_is_sum_of_months(baseline):
-    monthly = baseline["births"].isel(member=0).sel(time=slice("2018-01", "2018-12")).sum("time")
+    monthly = (
+        baseline["births"].isel(member=0).sel(time=slice("2018-01", "2018-12")).sum("time")
+    )
     yearly = baseline["births_yearly"].isel(member=0).sel(year=2018)
     np.testing.assert_allclose(monthly.values, yearly.values, rtol=1e-12)
 
 
 def test_shock_applies_from_its_month(run_values):
     base = simulate(run_values, end_year=2020, record_age=False)
-    shocked = simulate(run_values, end_year=2020, record_age=False,
-                       shocks=[Shock("2019-07", "in_migration", "set", 0.0)])
+    shocked = simulate(
+        run_values,
+        end_year=2020,
+        record_age=False,
+        shocks=[Shock("2019-07", "in_migration", "set", 0.0)],
+    )
     before = slice("2016-01", "2019-06")
-    np.testing.assert_array_equal(shocked["in_migration"].sel(time=before).values,
-                                  base["in_migration"].sel(time=before).values)
+    np.testing.assert_array_equal(
+        shocked["in_migration"].sel(time=before).values,
+        base["in_migration"].sel(time=before).values,
+    )
     assert float(shocked["in_migration"].sel(time="2019-07").sum()) == 0.0
     assert float(shocked["in_migration_yearly"].sel(year=2019).sum()) == pytest.approx(
-        float(base["in_migration_yearly"].sel(year=2019).sum()) / 2)
+        float(base["in_migration_yearly"].sel(year=2019).sum()) / 2
+    )
 
 
 def test_shock_in_first_month_precedes_first_step(run_values):
-    shocked = simulate(run_values, end_year=2016, record_age=False,
-                       shocks=[Shock("2016-01", "in_migration", "scale", 2.0)])
+    shocked = simulate(
+        run_values,
+        end_year=2016,
+        record_age=False,
+        shocks=[Shock("2016-01", "in_migration", "scale", 2.0)],
+    )
     base = simulate(run_values, end_year=2016, record_age=False)
-    np.testing.assert_allclose(shocked["in_migration"].isel(time=0).values,
-                               2 * base["in_migration"].isel(time=0).values)
+    np.testing.assert_allclose(
+        shocked["in_migration"].isel(time=0).values,
+        2 * base["in_migration"].isel(time=0).values,
+    )
 
 
-@pytest.mark.parametrize("shock, match", [
-    (Shock("2019-13", "tfr", "set", 1.0), "month"),
-    (Shock("2030-01", "tfr", "set", 1.0), "outside"),
-    (Shock("2019-01", "nonsense", "set", 1.0), "unknown parameter"),
-    (Shock("2019-01", "tfr", "double", 1.0), "allowed"),
-])
+@pytest.mark.parametrize(
+    "shock, match",
+    [
+        (Shock("2019-13", "tfr", "set", 1.0), "month"),
+        (Shock("2030-01", "tfr", "set", 1.0), "outside"),
+        (Shock("2019-01", "nonsense", "set", 1.0), "unknown parameter"),
+        (Shock("2019-01", "tfr", "double", 1.0), "allowed"),
+    ],
+)
 def test_bad_shocks_refused(run_values, shock, match):
     with pytest.raises(InputError, match=match):
         simulate(run_values, shocks=[shock])

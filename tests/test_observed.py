@@ -77,11 +77,11 @@ def test_population_parts_add_up(ds):
     total = ds["population_resident"].sel(year=2019).item()
     assert urban + rural == pytest.approx(total)
     assert 100 * urban / total == pytest.approx(
-        ds["urbanisation_rate"].sel(year=2019), abs=0.01
+        ds["urbanisation_rate"].sel(year=2019).item(), abs=0.01
     )
     net = ds["net_migration"].sel(year=2019).item()
     assert net == pytest.approx(
-        ds["in_migration"].sel(year=2019) - ds["out_migration"].sel(year=2019)
+        ds["in_migration"].sel(year=2019).item() - ds["out_migration"].sel(year=2019).item()
     )
 
 

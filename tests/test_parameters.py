@@ -34,19 +34,35 @@ source = "assumption"
 """
 
 
-@pytest.mark.parametrize("text, match", [
-    (GOOD.replace('value = 0.85', 'value = 2.0'), r"tfr\.value: 2 is outside its range \[0.6, 1.3\]"),
-    (GOOD.replace('value = 0.85', 'value = "high"'), r"tfr\.value: must be a finite number"),
-    (GOOD.replace('unit = "1"\n', ''), r"tfr\.unit: missing"),
-    (GOOD + 'colour = "red"\n', r"tfr\.colour: unknown field"),
-    (GOOD.replace('lower = 0.6', 'lower = 1.5').replace("upper = 1.3", "upper = 1.4")
-     .replace("value = 0.85", "value = 1.45"), r"lower 1.5 is above upper 1.4"),
-    (GOOD.replace('[tfr]', '[tfr'), r"not valid TOML"),
-    (GOOD + "uncertain = 3\n", r"tfr\.uncertain: must be true or false"),
-    ("", r"holds no parameters"),
-    ("tfr = 3\n", r"tfr: must be a table"),
-    (GOOD.replace('source = "assumption"', 'source = ""'), r"tfr\.source: must be a non-empty"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        (
+            GOOD.replace("value = 0.85", "value = 2.0"),
+            r"tfr\.value: 2 is outside its range \[0.6, 1.3\]",
+        ),
+        (
+            GOOD.replace("value = 0.85", 'value = "high"'),
+            r"tfr\.value: must be a finite number",
+        ),
+        (GOOD.replace('unit = "1"\n', ""), r"tfr\.unit: missing"),
+        (GOOD + 'colour = "red"\n', r"tfr\.colour: unknown field"),
+        (
+            GOOD.replace("lower = 0.6", "lower = 1.5")
+            .replace("upper = 1.3", "upper = 1.4")
+            .replace("value = 0.85", "value = 1.45"),
+            r"lower 1.5 is above upper 1.4",
+        ),
+        (GOOD.replace("[tfr]", "[tfr"), r"not valid TOML"),
+        (GOOD + "uncertain = 3\n", r"tfr\.uncertain: must be true or false"),
+        ("", r"holds no parameters"),
+        ("tfr = 3\n", r"tfr: must be a table"),
+        (
+            GOOD.replace('source = "assumption"', 'source = ""'),
+            r"tfr\.source: must be a non-empty",
+        ),
+    ],
+)
 def test_bad_parameter_files_refused(tmp_path, text, match):
     path = tmp_path / "p.toml"
     path.write_text(text)
@@ -64,14 +80,17 @@ def test_required_fields_are_the_documented_ones():
     assert REQUIRED_FIELDS == ("value", "unit", "lower", "upper", "meaning", "source")
 
 
-@pytest.mark.parametrize("values, match", [
-    ({"tfrr": 1.0}, "unknown parameter"),
-    ({"tfr": 5.0}, "outside its range"),
-    ({"tfr": "x"}, "must be a number"),
-    ({"tfr": float("nan")}, "finite"),
-    ({"tfr": [0.7, 9.0]}, "9 is outside"),
-    ({"tfr": True}, "must be a number"),
-])
+@pytest.mark.parametrize(
+    "values, match",
+    [
+        ({"tfrr": 1.0}, "unknown parameter"),
+        ({"tfr": 5.0}, "outside its range"),
+        ({"tfr": "x"}, "must be a number"),
+        ({"tfr": float("nan")}, "finite"),
+        ({"tfr": [0.7, 9.0]}, "9 is outside"),
+        ({"tfr": True}, "must be a number"),
+    ],
+)
 def test_bad_overrides_refused(table, values, match):
     with pytest.raises(InputError, match=match):
         check_values(table, values, "overrides.toml")

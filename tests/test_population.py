@@ -52,10 +52,14 @@ def test_share_60plus_2019_about_26_percent(baseline):
 def test_population_accounting_identity_every_month(baseline):
     ds = baseline.isel(member=0)
     total = ds["population"].sum("area").values
-    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum("area")
+    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum(
+        "area"
+    )
     start = float(ds.attrs["param_population_2015"])
     previous = np.concatenate([[start], total[:-1]])
-    np.testing.assert_allclose(total - previous, net.values, rtol=0, atol=ACCOUNTING_RTOL * start)
+    np.testing.assert_allclose(
+        total - previous, net.values, rtol=0, atol=ACCOUNTING_RTOL * start
+    )
 
 
 def test_urbanisation_moves_people_without_creating_them(baseline):
@@ -83,8 +87,14 @@ def test_ageing_happens_on_first_january_only(run_values):
     assert 0.97 < float(by_age.sel(year=2017, age=31) / by_age.sel(year=2016, age=30)) < 1.0
 
 
-@pytest.mark.parametrize("name, value", [("out_migration_rate", 400.0), ("mortality_scale", 300.0),
-                                         ("urbanisation_rate", 500.0)])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("out_migration_rate", 400.0),
+        ("mortality_scale", 300.0),
+        ("urbanisation_rate", 500.0),
+    ],
+)
 def test_no_negative_stock_under_extreme_rates(run_values, name, value):
     values = dict(run_values, **{name: value})
     ds = simulate(values, end_year=2018)
@@ -94,40 +104,63 @@ def test_no_negative_stock_under_extreme_rates(run_values, name, value):
 
 
 def test_extreme_out_migration_empties_city_but_keeps_accounting(run_values):
-    ds = simulate(dict(run_values, out_migration_rate=400.0, in_migration=0.0), end_year=2017)
+    ds = simulate(
+        dict(run_values, out_migration_rate=400.0, in_migration=0.0), end_year=2017
+    )
     total = ds["population"].sum("area").isel(member=0)
     assert float(total.isel(time=-1)) < 0.05 * float(ds.attrs["param_population_2015"])
-    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum("area")
-    np.testing.assert_allclose(np.diff(total.values), net.isel(member=0).values[1:], atol=1e-3)
+    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum(
+        "area"
+    )
+    np.testing.assert_allclose(
+        np.diff(total.values), net.isel(member=0).values[1:], atol=1e-3
+    )
 
 
 def test_dt_one_48th_within_half_percent_of_monthly(run_values):
     monthly = simulate(run_values, record_age=False)
     fine = simulate(run_values, dt=1 / 48, record_age=False)
-    for name in ["population_total", "births_yearly", "deaths_yearly", "out_migration_yearly",
-                 "population_urban", "households_urban"]:
-        np.testing.assert_allclose(fine[name].values, monthly[name].values, rtol=0.005, err_msg=name)
+    for name in [
+        "population_total",
+        "births_yearly",
+        "deaths_yearly",
+        "out_migration_yearly",
+        "population_urban",
+        "households_urban",
+    ]:
+        np.testing.assert_allclose(
+            fine[name].values, monthly[name].values, rtol=0.005, err_msg=name
+        )
 
 
 def test_ensemble_equals_single_runs(table):
     values = random_members(table, 64, seed=1)
     ensemble = simulate(values, record_age=False)
     for i in [0, 17, 63]:
-        single = simulate({k: (v[i] if np.ndim(v) else v) for k, v in values.items()},
-                          record_age=False)
+        single = simulate(
+            {k: (v[i] if np.ndim(v) else v) for k, v in values.items()}, record_age=False
+        )
         for name in ["population", "births", "households", "out_migration"]:
-            np.testing.assert_allclose(ensemble[name].isel(member=i).values,
-                                       single[name].isel(member=0).values, rtol=1e-12, atol=0)
+            np.testing.assert_allclose(
+                ensemble[name].isel(member=i).values,
+                single[name].isel(member=0).values,
+                rtol=1e-12,
+                atol=0,
+            )
 
 
 def test_all_64_members_match_single_runs_totals(table):
     values = random_members(table, 64, seed=2)
     ensemble = simulate(values, record_age=False)["population_total"].values
-    singles = np.stack([
-        simulate({k: (v[i] if np.ndim(v) else v) for k, v in values.items()},
-                 record_age=False)["population_total"].values[0]
-        for i in range(64)
-    ])
+    singles = np.stack(
+        [
+            simulate(
+                {k: (v[i] if np.ndim(v) else v) for k, v in values.items()},
+                record_age=False,
+            )["population_total"].values[0]
+            for i in range(64)
+        ]
+    )
     np.testing.assert_allclose(ensemble, singles, rtol=1e-12, atol=0)
 
 
@@ -141,8 +174,12 @@ def test_households_follow_population_and_shrink_in_size(baseline):
 
 
 def test_household_dissolution_counts_elderly_deaths_and_emigrants(run_values):
-    none_alone = simulate(dict(run_values, elderly_alone_share=0.1, out_migration_rate=0.002))
-    many_alone = simulate(dict(run_values, elderly_alone_share=0.45, out_migration_rate=0.002))
+    none_alone = simulate(
+        dict(run_values, elderly_alone_share=0.1, out_migration_rate=0.002)
+    )
+    many_alone = simulate(
+        dict(run_values, elderly_alone_share=0.45, out_migration_rate=0.002)
+    )
     low = float(none_alone["household_dissolution_yearly"].sel(year=2016).sum())
     high = float(many_alone["household_dissolution_yearly"].sel(year=2016).sum())
     assert high > 1.5 * low > 0

@@ -1,0 +1,998 @@
+"""Figures of a simulation Dataset: model lines and bands beside the seed's observations.
+
+Every function here takes data (an `xarray.Dataset` from `model.engine.simulate`, or
+one read back from NetCDF) and a path, draws with matplotlib's Agg backend on a figure
+of its own, writes a PNG and returns the path. Nothing here reaches into the engine.
+
+Building blocks
+---------------
+`plot_model`
+    One model variable on one axes: a line for one member, the ensemble median
+    and a 5-95 % band for several.
+`plot_observed`
+    The seed's observed points of one series as distinct markers.
+`variable_panels`
+    One panel per yearly or monthly variable, one line per ``scenario`` (or other
+    extra dimension) value, observed points where the seed has the series; backs
+    ``anshan-housing plot FILE.nc``.
+`population_figure`
+    The population sector against the seed's 2019 figures, with a pyramid.
+`run_figures`
+    The entry point of ``anshan-housing run --plot DIR``: draws every figure of
+    `FIGURES` whose variables are in the Dataset.
+
+Adding a figure
+---------------
+Append one `FigureSpec` to `FIGURES`: a file name, a drawing function
+``draw(ds, path, observed) -> Path`` and the variables it needs. A figure made
+only of variable panels needs no new function::
+
+    FIGURES.append(
+        FigureSpec(
+            "housing.png",
+            panel_figure(("sales_area", "average_price"), "Anshan housing market"),
+            requires=("sales_area",),
+        )
+    )
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window; must precede the pyplot import
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.legend_handler import HandlerTuple  # noqa: E402
+from matplotlib.ticker import MultipleLocator  # noqa: E402
+
+from calibration.observed import load_observed  # noqa: E402
+from model.errors import InputError  # noqa: E402
+
+#: Resolution of written PNGs (dots per inch): the population figure (13.5 x 8.4 in)
+#: comes out at about 1620 x 1010 px, readable on a laptop screen without zooming.
+DPI = 120
+
+#: Width and height (inches) of one panel in `variable_panels`.
+PANEL_SIZE = (4.6, 3.3)
+
+#: Panels per row in `variable_panels`.
+MAX_COLUMNS = 3
+
+#: Percentiles (%) of the ensemble band; the line is the median.
+BAND = (5.0, 95.0)
+
+#: Most lines (scenarios x other dimension values) drawn in one panel: beyond this a
+#: panel is unreadable, so `variable_panels` asks the caller to select.
+MAX_LINES = 12
+
+#: Colour of the model's line(s) when there is one series in a panel.
+MODEL_COLOR = "tab:blue"
+
+#: Style of the seed's observed points: red diamonds edged in black, drawn above the
+#: model lines and bands.
+OBSERVED_STYLE = {
+    "marker": "D",
+    "markersize": 7,
+    "markerfacecolor": "tab:red",
+    "markeredgecolor": "black",
+    "linestyle": "none",
+    "zorder": 5,
+}
+
+# Label prefix of ensemble bands: hidden from matplotlib's own legend (leading
+# underscore) and merged with the median line of the same label by `legend`.
+_BAND_PREFIX = "_band_"
+
+#: Legend label of the observed points.
+OBSERVED_LABEL = "seed (observed)"
+
+#: Model variable -> observed series of `calibration.observed` when the names differ.
+#: Same-named series (population_urban, urbanisation_rate, natural_growth_rate,
+#: net_migration, and the housing series) are matched without an entry.
+OBSERVED_NAMES: dict[str, str] = {
+    "population_total": "population_resident",
+    "share_60plus": "share_60plus_registered",
+}
+
+#: Display form of the unit strings used in the model and observed data.
+UNIT_LABELS: dict[str, str] = {
+    "person": "persons",
+    "person/year": "persons/yr",
+    "person/month": "persons/month",
+    "household": "households",
+    "household/year": "households/yr",
+    "household/month": "households/month",
+    "person/household": "persons/household",
+    "percent": "%",
+    "per_mille": "‰",
+    "1e4 m**2": "10⁴ m² (wan m²)",
+    "1e4 m**2/year": "10⁴ m²/yr",
+    "1e4 m**2/month": "10⁴ m²/month",
+    "1e8 yuan": "10⁸ yuan (yi yuan)",
+    "1e8 yuan/year": "10⁸ yuan/yr",
+    "yuan/m**2": "yuan/m²",
+    "yuan/year": "yuan/yr",
+    "m**2/person": "m²/person",
+    "month": "months",
+    "ha": "ha",
+    "ha/year": "ha/yr",
+    "1": "",
+}
+
+#: Head-count units that `display_scale` shows in thousands or millions.
+COUNT_UNITS = {"person", "household"}
+
+# Han ideographs and CJK punctuation: the bundled fonts (DejaVu) have no glyphs for
+# them, and a missing glyph is a warning (an error under the test settings).
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_CJK_PARENS = re.compile(rf"\s*[(（][^()（）]*[{_CJK}][^()（）]*[)）]")
+_CJK_CHARS = re.compile(rf"[{_CJK}]+")
+
+
+# --------------------------------------------------------------------------- text
+
+
+def plain_text(text: str) -> str:
+    """Drop Chinese characters (and brackets holding them) that the fonts lack.
+
+    Parameters
+    ----------
+    text : str
+        A ``long_name`` such as ``"resident population (常住人口) by area"``.
+
+    Returns
+    -------
+    str
+        ``"resident population by area"``.
+    """
+    text = _CJK_PARENS.sub("", text)
+    return re.sub(r"\s{2,}", " ", _CJK_CHARS.sub("", text)).strip()
+
+
+def unit_label(units: str) -> str:
+    """Readable form of a unit string: ``"1e4 m**2"`` -> ``"10⁴ m² (wan m²)"``."""
+    if units in UNIT_LABELS:
+        return UNIT_LABELS[units]
+    return units.replace("**2", "²").replace("**3", "³")
+
+
+def display_scale(units: str, values: np.ndarray) -> tuple[float, str]:
+    """Divisor and axis label that keep head counts to a few digits.
+
+    Parameters
+    ----------
+    units : str
+        The variable's ``units`` attribute.
+    values : numpy.ndarray
+        Its values, in `units`.
+
+    Returns
+    -------
+    divisor : float
+        1, 1e3 or 1e6 for head counts (persons, households, also per year or month),
+        else 1.
+    label : str
+        The axis label, e.g. ``"million persons"`` or ``"thousand persons/yr"``.
+    """
+    label = unit_label(units)
+    if units.split("/")[0] not in COUNT_UNITS:
+        return 1.0, label
+    finite = np.abs(values[np.isfinite(values)])
+    peak = float(finite.max()) if finite.size else 0.0
+    if peak >= 1e6:
+        return 1e6, f"million {label}"
+    if peak >= 1e4:
+        return 1e3, f"thousand {label}"
+    return 1.0, label
+
+
+def _wrap(text: str, width: int = 42) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+# ------------------------------------------------------------------ data checks
+
+
+def _source(ds: xr.Dataset) -> str:
+    return str(ds.attrs.get("source_file", "Dataset"))
+
+
+def require(ds: xr.Dataset, names: Sequence[str], what: str) -> None:
+    """Raise a clear error when variables a figure needs are not in the Dataset.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The Dataset to draw.
+    names : sequence of str
+        Variables the figure needs.
+    what : str
+        The figure or function, quoted in the message.
+
+    Raises
+    ------
+    model.errors.InputError
+        Naming the missing variables and listing the ones available.
+    """
+    missing = [name for name in names if name not in ds.data_vars]
+    if missing:
+        available = ", ".join(sorted(map(str, ds.data_vars))) or "none"
+        raise InputError(
+            _source(ds),
+            ", ".join(missing),
+            f"{what} needs variable(s) {', '.join(repr(m) for m in missing)}, not in the "
+            f"Dataset; available: {available}",
+        )
+
+
+def _x_dim(da: xr.DataArray) -> str:
+    for dim in ("year", "time"):
+        if dim in da.dims:
+            return dim
+    raise InputError(
+        "Dataset",
+        str(da.name),
+        f"has dims {da.dims}; a panel needs a 'year' or 'time' dimension",
+    )
+
+
+def _x_values(da: xr.DataArray, x_dim: str) -> np.ndarray:
+    return np.asarray(da[x_dim].values)
+
+
+def _observed_x(years: np.ndarray, x_dim: str) -> np.ndarray:
+    """Positions of yearly observations on a year axis or a monthly (December) axis."""
+    if x_dim == "year":
+        return years
+    return np.array([np.datetime64(f"{int(y)}-12-01", "ns") for y in years])
+
+
+# ------------------------------------------------------------------ drawing blocks
+
+
+def plot_model(
+    ax: Axes,
+    da: xr.DataArray,
+    *,
+    scale: float = 1.0,
+    color: str = MODEL_COLOR,
+    label: str = "model",
+    band: bool = True,
+    **line_kwargs,
+) -> None:
+    """Draw one model series: a line, or the ensemble median and a 5-95 % band.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    da : xarray.DataArray
+        Dims ``year`` or ``time``, optionally ``member``; no other dims.
+    scale : float
+        Divisor applied to the values (1e6 to draw persons in millions).
+    color : str
+        Matplotlib colour of line and band.
+    label : str
+        Legend label; with a band, `legend` shows band and median as one entry.
+    band : bool
+        Draw the band when there are several members.
+    **line_kwargs
+        Passed to `Axes.plot` (linestyle, linewidth ...).
+    """
+    x_dim = _x_dim(da)
+    extra = [d for d in da.dims if d not in (x_dim, "member")]
+    if extra:
+        raise ValueError(f"plot_model: select or reduce dims {extra} of {da.name!r} first")
+    x = _x_values(da, x_dim)
+    if "member" in da.dims and da.sizes["member"] > 1:
+        values = da.transpose("member", x_dim).values / scale
+        low, mid, high = np.nanpercentile(values, [BAND[0], 50.0, BAND[1]], axis=0)
+        if band:
+            ax.fill_between(
+                x,
+                low,
+                high,
+                color=color,
+                alpha=0.2,
+                linewidth=0,
+                label=f"{_BAND_PREFIX}{label}",
+            )
+        ax.plot(x, mid, color=color, label=label, **line_kwargs)
+    else:
+        values = da.squeeze("member", drop=True) if "member" in da.dims else da
+        ax.plot(x, values.values / scale, color=color, label=label, **line_kwargs)
+
+
+def plot_observed(
+    ax: Axes,
+    years: np.ndarray,
+    values: np.ndarray,
+    *,
+    scale: float = 1.0,
+    x_dim: str = "year",
+    x_range: tuple | None = None,
+    label: str | None = OBSERVED_LABEL,
+    **style,
+) -> int:
+    """Draw observed yearly values as markers.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    years : numpy.ndarray of int
+        Observation years.
+    values : numpy.ndarray of float
+        Observed values, in the model variable's units.
+    scale : float
+        Divisor, the same as the model line's.
+    x_dim : {"year", "time"}
+        Axis kind: on a monthly axis a year's value sits at its December.
+    x_range : tuple, optional
+        ``(first, last)`` x of the model; points outside are not drawn, so a
+        2015 observation does not stretch a 2016-2025 axis.
+    label : str or None
+        Legend label; None for none (a second series sharing the first's entry).
+    **style
+        Overrides of `OBSERVED_STYLE` (e.g. ``markerfacecolor``).
+
+    Returns
+    -------
+    int
+        Number of points drawn.
+    """
+    x = _observed_x(np.asarray(years), x_dim)
+    y = np.asarray(values, dtype=float) / scale
+    if x_range is not None:
+        keep = (x >= x_range[0]) & (x <= x_range[1])
+        x, y = x[keep], y[keep]
+    if x.size:
+        ax.plot(x, y, label=label, **{**OBSERVED_STYLE, **style})
+    return int(x.size)
+
+
+def _observed_series(
+    observed: xr.Dataset, name: str, names: Mapping[str, str]
+) -> xr.DataArray | None:
+    key = names.get(name, OBSERVED_NAMES.get(name, name))
+    if key not in observed.data_vars:
+        return None
+    da = observed[key]
+    return da if int(da.notnull().sum()) else None
+
+
+def _observed_label(da: xr.DataArray) -> str:
+    if str(da.attrs.get("scope", "")).endswith("registered"):
+        return f"{OBSERVED_LABEL}, registered pop."
+    return OBSERVED_LABEL
+
+
+def _format_x(ax: Axes, x_dim: str) -> None:
+    if x_dim == "year":
+        ax.xaxis.set_major_locator(MultipleLocator(2))
+        ax.xaxis.set_minor_locator(MultipleLocator(1))
+        ax.set_xlabel("year")
+    else:
+        ax.xaxis.set_major_locator(mdates.YearLocator(2))
+        ax.xaxis.set_minor_locator(mdates.YearLocator(1))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        ax.set_xlabel("month")
+    ax.grid(True, alpha=0.3)
+
+
+def _note(ax: Axes, text: str) -> None:
+    ax.text(
+        0.5,
+        0.5,
+        _wrap(text, 36),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=9,
+        color="0.35",
+    )
+
+
+def legend(ax: Axes, **kwargs) -> None:
+    """Draw the legend, one entry per model series with its band and median line.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes drawn with `plot_model` and `plot_observed`; no legend if nothing
+        is labelled.
+    **kwargs
+        Passed to `Axes.legend` (loc, ncols, title ...).
+    """
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    bands = {
+        str(c.get_label())[len(_BAND_PREFIX) :]: c
+        for c in ax.collections
+        if str(c.get_label()).startswith(_BAND_PREFIX)
+    }
+    handles = [(bands[lab], h) if lab in bands else h for h, lab in zip(handles, labels)]
+    ax.legend(
+        handles,
+        labels,
+        handler_map={tuple: HandlerTuple(ndivide=1)},
+        fontsize=8,
+        framealpha=0.85,
+        **kwargs,
+    )
+
+
+def _members(ds: xr.Dataset) -> int:
+    return int(ds.sizes.get("member", 1))
+
+
+def _ensemble_note(ds: xr.Dataset) -> str:
+    n = _members(ds)
+    if n > 1:
+        return f"ensemble of {n:,} members: median and {BAND[0]:g}–{BAND[1]:g} % band"
+    return "one run"
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fig.savefig(path, dpi=DPI)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _load_default_observed(observed: xr.Dataset | None) -> xr.Dataset:
+    return load_observed() if observed is None else observed
+
+
+# ------------------------------------------------------------------ generic panels
+
+
+def _line_keys(da: xr.DataArray, x_dim: str) -> list[dict]:
+    """One selection dict per line: every combination of the non-member, non-x dims."""
+    dims = [d for d in da.dims if d not in (x_dim, "member")]
+    dims.sort(key=lambda d: d != "scenario")  # scenario first in labels
+    if not dims:
+        return [{}]
+    combos = list(itertools.product(*(da[d].values for d in dims)))
+    if len(combos) > MAX_LINES:
+        sizes = ", ".join(f"{d}={da.sizes[d]}" for d in dims)
+        raise InputError(
+            "Dataset",
+            str(da.name),
+            f"would need {len(combos)} lines ({sizes}); at most {MAX_LINES} per panel: "
+            f"select or sum over a dimension first, e.g. ds.sum('{dims[-1]}')",
+        )
+    return [dict(zip(dims, combo, strict=True)) for combo in combos]
+
+
+def _draw_variable(
+    ax: Axes,
+    ds: xr.Dataset,
+    name: str,
+    observed: xr.Dataset,
+    observed_names: Mapping[str, str],
+) -> None:
+    da = ds[name]
+    x_dim = _x_dim(da)
+    units = str(da.attrs.get("units", ""))
+    scale, ylabel = display_scale(units, np.asarray(da.values, dtype=float))
+    keys = _line_keys(da, x_dim)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, key in enumerate(keys):
+        label = ", ".join(str(v) for v in key.values()) or "model"
+        color = MODEL_COLOR if len(keys) == 1 else colors[i % len(colors)]
+        plot_model(ax, da.sel(key), scale=scale, color=color, label=label)
+    obs = _observed_series(observed, name, observed_names)
+    if obs is not None:
+        obs_units = str(obs.attrs.get("units", ""))
+        if obs_units and units and obs_units != units:
+            ax.text(
+                0.02,
+                0.02,
+                f"seed '{obs.name}' not drawn: {obs_units} vs {units}",
+                transform=ax.transAxes,
+                fontsize=7,
+                color="0.4",
+            )
+        else:
+            valid = obs.dropna("year")
+            x = _x_values(da, x_dim)
+            plot_observed(
+                ax,
+                valid["year"].values,
+                valid.values,
+                scale=scale,
+                x_dim=x_dim,
+                x_range=(x.min(), x.max()),
+                label=_observed_label(obs),
+            )
+    ax.set_title(_wrap(plain_text(str(da.attrs.get("long_name", name)))), fontsize=10)
+    ax.set_ylabel(ylabel or "(dimensionless)")
+    _format_x(ax, x_dim)
+    legend(ax)
+
+
+def variable_panels(
+    ds: xr.Dataset,
+    names: Sequence[str],
+    path: str | Path,
+    observed: xr.Dataset | None = None,
+    *,
+    observed_names: Mapping[str, str] | None = None,
+    title: str | None = None,
+    missing: str = "raise",
+) -> Path:
+    """One panel per yearly or monthly variable, with the seed's observed points.
+
+    Each panel draws one line per value of the dimensions other than ``member`` and
+    ``year``/``time`` (a ``scenario`` dimension gives one line per scenario, an
+    ``area`` dimension one per area), each with the ensemble median and 5-95 % band
+    when there are several members, and the seed's observations of the same series.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Model output (dims ``member``, ``year`` or ``time``, optionally
+        ``scenario``); every variable with ``units`` and ``long_name``.
+    names : sequence of str
+        Variables to draw, one panel each, in this order.
+    path : str or pathlib.Path
+        PNG to write; its folder is created if missing.
+    observed : xarray.Dataset, optional
+        Observed series on a ``year`` dim (see `calibration.observed.load_observed`,
+        the default); pass ``xarray.Dataset()`` to draw none.
+    observed_names : mapping of str to str, optional
+        Model variable -> observed series name, added to `OBSERVED_NAMES`; a variable
+        with neither an entry nor a same-named series gets no points. Observed
+        points are drawn only when their units equal the variable's.
+    title : str, optional
+        Figure title; a note on the ensemble size is added below it.
+    missing : {"raise", "skip"}
+        What to do with names not in `ds`: raise, or leave them out (a figure drawn
+        from whatever of a list the model already has).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    model.errors.InputError
+        A variable is missing (with ``missing="raise"``, or none is left), has no
+        ``year``/``time`` dimension, or would need more than `MAX_LINES` lines.
+    ValueError
+        `missing` is not ``"raise"`` or ``"skip"``.
+    """
+    if missing not in ("raise", "skip"):
+        raise ValueError(f"missing={missing!r}; allowed: 'raise', 'skip'")
+    names = list(names)
+    if missing == "raise" or not any(n in ds.data_vars for n in names):
+        require(ds, names, "variable_panels")
+    names = [n for n in names if n in ds.data_vars]
+    observed = _load_default_observed(observed)
+    mapping = {**OBSERVED_NAMES, **(observed_names or {})}
+    ncols = min(MAX_COLUMNS, len(names))
+    nrows = -(-len(names) // ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows + 0.9),
+        squeeze=False,
+        layout="constrained",
+    )
+    try:
+        for ax, name in zip(axes.flat, names, strict=False):
+            _draw_variable(ax, ds, name, observed, mapping)
+        for ax in axes.flat[len(names) :]:
+            ax.set_axis_off()
+        fig.suptitle(
+            f"{title or 'Anshan model'}\n{_ensemble_note(ds)}", fontsize=12, weight="bold"
+        )
+    except BaseException:
+        plt.close(fig)
+        raise
+    return _save(fig, path)
+
+
+def panel_figure(
+    names: Sequence[str],
+    title: str,
+    observed_names: Mapping[str, str] | None = None,
+) -> Callable[[xr.Dataset, Path, xr.Dataset | None], Path]:
+    """A `FIGURES` drawing function made of `variable_panels` of some variables.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Variables, one panel each; those missing from a Dataset are left out.
+    title : str
+        Figure title.
+    observed_names : mapping of str to str, optional
+        As in `variable_panels`.
+
+    Returns
+    -------
+    callable
+        ``draw(ds, path, observed) -> Path``.
+    """
+
+    def draw(ds: xr.Dataset, path: Path, observed: xr.Dataset | None = None) -> Path:
+        return variable_panels(
+            ds,
+            names,
+            path,
+            observed,
+            observed_names=observed_names,
+            title=title,
+            missing="skip",
+        )
+
+    return draw
+
+
+# ------------------------------------------------------------------ population
+
+
+def _yearly_sum_area(ds: xr.Dataset, name: str) -> xr.DataArray | None:
+    if name not in ds.data_vars:
+        return None
+    da = ds[name]
+    return da.sum("area") if "area" in da.dims else da
+
+
+def _model_range(ds: xr.Dataset) -> tuple:
+    years = ds["year"].values
+    return years.min(), years.max()
+
+
+def _observed_points(
+    ax: Axes,
+    observed: xr.Dataset,
+    series: str,
+    x_range: tuple,
+    *,
+    scale: float = 1.0,
+    label: str | None = OBSERVED_LABEL,
+    **style,
+) -> int:
+    if series not in observed.data_vars:
+        return 0
+    da = observed[series].dropna("year")
+    return plot_observed(
+        ax,
+        da["year"].values,
+        da.values,
+        scale=scale,
+        x_range=x_range,
+        label=label,
+        **style,
+    )
+
+
+def _pyramid_panel(ax: Axes, ds: xr.Dataset) -> None:
+    ax.set_title("residents by single year of age, end of year", fontsize=10)
+    if "population_by_age" not in ds.data_vars:
+        ax.set_axis_off()
+        ax.set_title("residents by age", fontsize=10)
+        _note(
+            ax,
+            "population_by_age not in the Dataset (the engine records it for "
+            "ensembles of at most 1,000 members, or with record_age=True): "
+            "no pyramid",
+        )
+        return
+    da = ds["population_by_age"]
+    if "area" in da.dims:
+        da = da.sum("area")
+    if "member" in da.dims:
+        da = da.median("member")
+    extra = [d for d in da.dims if d not in ("year", "age")]
+    if extra:  # a scenario dim: the pyramid shows the first
+        da = da.isel({d: 0 for d in extra})
+    ages = da["age"].values
+    edges = np.append(ages, ages[-1] + 1) - 0.5
+    first, last = int(ds["year"].values[0]), int(ds["year"].values[-1])
+    ax.stairs(
+        da.sel(year=first).values / 1e3,
+        edges,
+        orientation="horizontal",
+        fill=True,
+        color="0.75",
+        label=str(first),
+    )
+    ax.stairs(
+        da.sel(year=last).values / 1e3,
+        edges,
+        orientation="horizontal",
+        color="tab:purple",
+        linewidth=1.5,
+        label=str(last),
+    )
+    ax.axhline(60, color="0.4", linestyle=":", linewidth=1)
+    ax.text(
+        0.01,
+        61,
+        "age 60",
+        transform=ax.get_yaxis_transform(),
+        va="bottom",
+        fontsize=8,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+    )
+    ax.set_ylim(edges[0], edges[-1])
+    ax.set_xlim(left=0)
+    ax.set_xlabel("thousand persons per year of age")
+    ax.set_ylabel(f"age (years; {int(ages[-1])} = {int(ages[-1])}+)")
+    ax.grid(True, alpha=0.3)
+    note = ", ensemble median" if _members(ds) > 1 else ""
+    legend(ax, title=f"urban + rural{note}", title_fontsize=8, loc="upper right")
+
+
+def population_figure(
+    ds: xr.Dataset, path: str | Path, observed: xr.Dataset | None = None
+) -> Path:
+    """The population sector, 2016-2025, against the seed's observed figures.
+
+    Six panels: total residents, urban residents, natural growth rate, migration
+    (in, out, net), share aged 60+ and a pyramid of the first against the last
+    year (urban + rural by single year of age). Model lines for one member, median
+    and 5-95 % band for an ensemble; the seed's figures as red diamonds.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From `model.engine.simulate`: needs ``population_total`` (person); draws
+        ``population_urban`` (person), ``natural_growth_rate`` (per mille),
+        ``in_migration_yearly``/``out_migration_yearly`` (person/year, by area),
+        ``net_migration`` (person/year), ``share_60plus`` (percent) and
+        ``population_by_age`` (person) when present, and a note in their place
+        when not. A ``scenario`` dim, if any, is shown at its first value; use
+        `variable_panels` to compare scenarios.
+    path : str or pathlib.Path
+        PNG to write; its folder is created if missing.
+    observed : xarray.Dataset, optional
+        Observed series (`calibration.observed.load_observed`, the default); pass
+        ``xarray.Dataset()`` for none.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    model.errors.InputError
+        If ``population_total`` is not in `ds`.
+    """
+    require(ds, ["population_total"], "population_figure")
+    if "scenario" in ds.dims:
+        ds = ds.isel(scenario=0)
+    observed = _load_default_observed(observed)
+    x_range = _model_range(ds)
+    fig, axes = plt.subplots(2, 3, figsize=(13.5, 8.4), layout="constrained")
+    try:
+        _population_panels(axes.flat, ds, observed, x_range)
+        fig.suptitle(
+            "Anshan resident population 2016–2025: model against the seed plan\n"
+            f"{_ensemble_note(ds)}",
+            fontsize=13,
+            weight="bold",
+        )
+    except BaseException:
+        plt.close(fig)
+        raise
+    return _save(fig, path)
+
+
+def _missing_panel(ax: Axes, title: str, name: str) -> None:
+    ax.set_title(title, fontsize=10)
+    ax.set_axis_off()
+    _note(ax, f"{name} not in the Dataset")
+
+
+def _population_panels(axes, ds: xr.Dataset, observed: xr.Dataset, x_range) -> None:
+    ax_total, ax_urban, ax_growth, ax_migration, ax_old, ax_pyramid = axes
+
+    # residents, total and urban (millions)
+    for ax, name, series, title in (
+        (ax_total, "population_total", "population_resident", "total residents"),
+        (ax_urban, "population_urban", "population_urban", "urban residents"),
+    ):
+        if name not in ds.data_vars:
+            _missing_panel(ax, title, name)
+            continue
+        plot_model(ax, ds[name], scale=1e6)
+        _observed_points(ax, observed, series, x_range, scale=1e6)
+        ax.set_title(f"{title}, end of year", fontsize=10)
+        ax.set_ylabel("million persons")
+        _format_x(ax, "year")
+        legend(ax)
+    if "urbanisation_rate" in ds.data_vars and "population_urban" in ds.data_vars:
+        rate = ds["urbanisation_rate"]
+        rate = rate.median("member") if "member" in rate.dims else rate
+        text = (
+            f"urbanisation rate {float(rate.isel(year=0)):.1f} % ({int(x_range[0])})"
+            f" → {float(rate.isel(year=-1)):.1f} % ({int(x_range[1])})"
+        )
+        if "urbanisation_rate" in observed.data_vars:
+            seen = observed["urbanisation_rate"].dropna("year")
+            if seen.size:
+                text += f"\nseed {int(seen.year[-1])}: {float(seen[-1]):.1f} %"
+        ax_urban.text(
+            0.02, 0.03, text, transform=ax_urban.transAxes, fontsize=8, color="0.3"
+        )
+
+    # natural growth rate (per mille)
+    if "natural_growth_rate" in ds.data_vars:
+        plot_model(ax_growth, ds["natural_growth_rate"])
+        _observed_points(ax_growth, observed, "natural_growth_rate", x_range)
+        mean_name = "natural_growth_rate_mean_2015_2019"
+        if mean_name in observed.data_vars and int(observed[mean_name].notnull().sum()):
+            mean = float(observed[mean_name].dropna("year").values[-1])
+            ax_growth.hlines(
+                mean,
+                x_range[0],
+                2019,
+                colors="tab:red",
+                linestyles="--",
+                linewidth=1.5,
+                label=f"seed 2015–19 mean ({mean:+.2f} ‰)",
+            )
+        ax_growth.axhline(0, color="0.5", linewidth=0.8)
+        ax_growth.set_title("natural growth rate (births − deaths)", fontsize=10)
+        ax_growth.set_ylabel("‰ of residents per year")
+        _format_x(ax_growth, "year")
+        legend(ax_growth, loc="lower left")
+    else:
+        _missing_panel(ax_growth, "natural growth rate", "natural_growth_rate")
+
+    # migration (thousand persons per year)
+    flows = (
+        ("in_migration_yearly", "in_migration", "in-migration", "tab:green"),
+        ("out_migration_yearly", "out_migration", "out-migration", "tab:orange"),
+        ("net_migration", "net_migration", "net (in − out)", MODEL_COLOR),
+    )
+    drawn = 0
+    first_point = True
+    for name, series, label, color in flows:
+        da = _yearly_sum_area(ds, name)
+        if da is None:
+            continue
+        plot_model(ax_migration, da, scale=1e3, color=color, label=label)
+        if series in observed.data_vars:
+            points = observed[series].dropna("year")
+            n = plot_observed(
+                ax_migration,
+                points["year"].values,
+                points.values,
+                scale=1e3,
+                x_range=x_range,
+                label=OBSERVED_LABEL if first_point else None,
+                markerfacecolor=color,
+            )
+            first_point = first_point and n == 0
+        drawn += 1
+    if drawn:
+        ax_migration.axhline(0, color="0.5", linewidth=0.8)
+        ax_migration.set_title("migration into and out of the city", fontsize=10)
+        ax_migration.set_ylabel("thousand persons/yr")
+        _format_x(ax_migration, "year")
+        low, high = ax_migration.get_ylim()
+        ax_migration.set_ylim(low, high + 0.3 * (high - low))  # room for the legend
+        legend(ax_migration, loc="upper center", ncols=2)
+    else:
+        _missing_panel(ax_migration, "migration", "net_migration")
+
+    # share aged 60+ (percent)
+    if "share_60plus" in ds.data_vars:
+        plot_model(ax_old, ds["share_60plus"], label="model (residents)")
+        _observed_points(
+            ax_old,
+            observed,
+            "share_60plus_registered",
+            x_range,
+            label="seed 2019: 26.2 % of registered\n(hukou) population",
+        )
+        ax_old.set_title("share of residents aged 60+", fontsize=10)
+        ax_old.set_ylabel("% of residents")
+        _format_x(ax_old, "year")
+        legend(ax_old, loc="upper left")
+    else:
+        _missing_panel(ax_old, "share aged 60+", "share_60plus")
+
+    _pyramid_panel(ax_pyramid, ds)
+
+
+# ------------------------------------------------------------------ registry
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure of `run_figures`.
+
+    Attributes
+    ----------
+    filename : str
+        File written into the output folder, e.g. ``"population.png"``.
+    draw : callable
+        ``draw(ds, path, observed) -> Path``.
+    requires : tuple of str
+        Variables that must all be in the Dataset for the figure to be drawn.
+    """
+
+    filename: str
+    draw: Callable[[xr.Dataset, Path, xr.Dataset | None], Path]
+    requires: tuple[str, ...]
+
+    def available(self, ds: xr.Dataset) -> bool:
+        """Whether every required variable is in `ds`."""
+        return all(name in ds.data_vars for name in self.requires)
+
+
+#: Figures of ``anshan-housing run --plot DIR``, in drawing order.
+FIGURES: list[FigureSpec] = [
+    FigureSpec("population.png", population_figure, ("population_total",)),
+]
+
+
+def run_figures(
+    ds: xr.Dataset,
+    out_dir: str | Path,
+    observed: xr.Dataset | None = None,
+    figures: Sequence[FigureSpec] | None = None,
+) -> list[Path]:
+    """Write every figure whose variables are in the Dataset.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Model output from `model.engine.simulate`.
+    out_dir : str or pathlib.Path
+        Folder for the PNGs; created (with parents) if missing. Existing files of
+        the same names are overwritten (the command line asks for ``--force``).
+    observed : xarray.Dataset, optional
+        Observed series; `calibration.observed.load_observed` by default.
+    figures : sequence of FigureSpec, optional
+        Figures to consider; `FIGURES` by default. A figure whose required
+        variables are not all in `ds` is skipped.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Written files, in the order of `figures`.
+
+    Raises
+    ------
+    model.errors.InputError
+        If no figure can be drawn: the message lists what each one needs.
+    """
+    figures = FIGURES if figures is None else list(figures)
+    drawable = [spec for spec in figures if spec.available(ds)]
+    if not drawable:
+        needs = "; ".join(f"{s.filename}: {', '.join(s.requires)}" for s in figures)
+        raise InputError(
+            _source(ds),
+            "variables",
+            f"no figure can be drawn from this Dataset; the figures need: {needs or '-'}",
+        )
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    observed = _load_default_observed(observed)
+    return [spec.draw(ds, out_dir / spec.filename, observed) for spec in drawable]
