@@ -374,6 +374,28 @@ def _observed_series(
     return da if int(da.notnull().sum()) else None
 
 
+def units_compatible(observed_units: str, model_units: str, x_dim: str = "year") -> bool:
+    """Whether observed values can be drawn on a model variable's axis as they are.
+
+    The seed states yearly flows without "per year" (sales area in ``1e4 m**2`` in
+    the year), so on a yearly axis ``"X"`` matches a model's ``"X/year"``.
+
+    Parameters
+    ----------
+    observed_units, model_units : str
+        The ``units`` attributes; an empty one matches anything.
+    x_dim : {"year", "time"}
+        The panel's axis.
+
+    Returns
+    -------
+    bool
+    """
+    if not observed_units or not model_units or observed_units == model_units:
+        return True
+    return x_dim == "year" and model_units == f"{observed_units}/year"
+
+
 def _observed_label(da: xr.DataArray) -> str:
     if str(da.attrs.get("scope", "")).endswith("registered"):
         return f"{OBSERVED_LABEL}, registered pop."
@@ -425,7 +447,10 @@ def legend(ax: Axes, **kwargs) -> None:
         for c in ax.collections
         if str(c.get_label()).startswith(_BAND_PREFIX)
     }
-    handles = [(bands[lab], h) if lab in bands else h for h, lab in zip(handles, labels)]
+    handles = [
+        (bands[lab], h) if lab in bands else h
+        for h, lab in zip(handles, labels, strict=True)
+    ]
     ax.legend(
         handles,
         labels,
@@ -443,8 +468,12 @@ def _members(ds: xr.Dataset) -> int:
 def _ensemble_note(ds: xr.Dataset) -> str:
     n = _members(ds)
     if n > 1:
-        return f"ensemble of {n:,} members: median and {BAND[0]:g}–{BAND[1]:g} % band"
-    return "one run"
+        note = f"ensemble of {n:,} members: median and {BAND[0]:g}–{BAND[1]:g} % band"
+    else:
+        note = "one run"
+    if "scenario" in ds.dims:
+        note = f"{ds.sizes['scenario']} scenarios; {note} each"
+    return note
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
@@ -502,7 +531,7 @@ def _draw_variable(
     obs = _observed_series(observed, name, observed_names)
     if obs is not None:
         obs_units = str(obs.attrs.get("units", ""))
-        if obs_units and units and obs_units != units:
+        if not units_compatible(obs_units, units, x_dim):
             ax.text(
                 0.02,
                 0.02,
@@ -870,26 +899,25 @@ def _population_panels(axes, ds: xr.Dataset, observed: xr.Dataset, x_range) -> N
         ("net_migration", "net_migration", "net (in − out)", MODEL_COLOR),
     )
     drawn = 0
-    first_point = True
     for name, series, label, color in flows:
         da = _yearly_sum_area(ds, name)
         if da is None:
             continue
         plot_model(ax_migration, da, scale=1e3, color=color, label=label)
-        if series in observed.data_vars:
-            points = observed[series].dropna("year")
-            n = plot_observed(
-                ax_migration,
-                points["year"].values,
-                points.values,
-                scale=1e3,
-                x_range=x_range,
-                label=OBSERVED_LABEL if first_point else None,
-                markerfacecolor=color,
-            )
-            first_point = first_point and n == 0
+        _observed_points(
+            ax_migration,
+            observed,
+            series,
+            x_range,
+            scale=1e3,
+            label=None,
+            markerfacecolor=color,
+        )
         drawn += 1
     if drawn:
+        ax_migration.plot(  # one legend entry for the points coloured by series
+            [], [], label=OBSERVED_LABEL, **{**OBSERVED_STYLE, "markerfacecolor": "0.75"}
+        )
         ax_migration.axhline(0, color="0.5", linewidth=0.8)
         ax_migration.set_title("migration into and out of the city", fontsize=10)
         ax_migration.set_ylabel("thousand persons/yr")

@@ -1,27 +1,107 @@
 """The whole stock-and-flow system: sectors wired together for the engine.
 
-The engine asks this module for the initial state, the rates of change of the stocks
+The engine asks this module for the initial state, the Euler increments of the stocks
 (with the flows to record), the levels to record at month end, the 1 January events,
-any dated processes, and the derived indicators. Sectors are pure functions in their
-own modules; this is the only place that knows the order in which they are evaluated:
-population -> households.
+the dated processes (land tranches, the winter construction stop), the yearly inputs
+and the derived indicators. Sectors are pure functions in their own modules; this is
+the only place that knows the order in which they are evaluated:
+
+population -> households -> developers' funding -> price signals -> supply (starts,
+construction) -> demand -> sales -> supply increments -> price, expectations,
+receipts -> rental housing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import numpy as np
-import xarray as xr
 
-from model import households, population
-from model.population import AREAS, ELDERLY_AGE, N_AGES
+from model import demand, developers, households, population, price, rental, supply
+from model.inputs import load_inputs, yearly_input
+from model.population import AREAS, ELDERLY_AGE, N_AGES, URBAN
 
-VARIABLES = population.VARIABLES + households.VARIABLES
+VARIABLES = (
+    population.VARIABLES
+    + households.VARIABLES
+    + supply.VARIABLES
+    + demand.VARIABLES
+    + price.VARIABLES
+    + developers.VARIABLES
+    + rental.VARIABLES
+)
 DIM_SIZES = {"area": len(AREAS)}
+LAND_TRANCHE_MONTHS = (3, 6, 9, 12)  # quarterly land auctions deliver the year's quota
+WINTER_STOP = 10.5  # months after 1 January: mid-November (FACTS: winter stop)
+WINTER_END = 3.0  # months after 1 January: 1 April
+
+# How each yearly input continues after the last observed year (2019) until a scenario
+# sets it: the 2016-2019 mean (the issue's default), except resettlement, which the
+# seed says was complete by 2019, and income, which keeps its 2016-2019 mean growth.
+INPUT_CONTINUATION = {
+    "land_transacted": "mean",
+    "resettlement_cash": 0.0,
+    "resettlement_purchase": 0.0,
+    "provident_lending": "mean",
+}
+INPUT_NAMES = (*INPUT_CONTINUATION, "urban_disposable_income")
+
+
+def default_inputs(years: np.ndarray) -> dict[str, np.ndarray]:
+    """Yearly exogenous inputs for ``years`` from ``model/data/inputs.toml``.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Each of shape (year,): land transacted (ha/year), resettlement households by
+        kind (households/year), urban disposable income (yuan/year; after 2019 grown
+        at the 2016-2019 mean rate), provident-fund lending (亿元/year).
+    """
+    table = load_inputs()
+    out = {name: yearly_input(table[name], years, after=how)
+           for name, how in INPUT_CONTINUATION.items()}  # fmt: skip
+    income = table["urban_disposable_income"]
+    growth = (income.values[-1] / income.values[0]) ** (1 / (len(income.values) - 1))
+    last = income.years[-1]
+    out["urban_disposable_income"] = np.array([
+        income.values[income.years == y][0] if y <= last
+        else income.values[-1] * growth ** (y - last)
+        for y in years
+    ])  # fmt: skip
+    return out
+
+
+def year_inputs(inputs: Mapping[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
+    """Inputs of simulation year ``index`` (0 = 2016) as the sectors use them."""
+    income = inputs["urban_disposable_income"]
+    lending = inputs["provident_lending"]
+    previous = income[index - 1] if index > 0 else income[0] / (income[1] / income[0])
+    return {
+        "land_transacted": np.asarray(inputs["land_transacted"][index], float),
+        "resettlement_cash": np.asarray(inputs["resettlement_cash"][index], float),
+        "resettlement_purchase": np.asarray(inputs["resettlement_purchase"][index], float),
+        "income": np.asarray(income[index], float),
+        "income_growth": np.asarray(income[index] / previous - 1.0, float),
+        "income_reference": np.asarray(income[0], float),
+        "provident_lending": np.asarray(lending[index], float),
+        "provident_reference": np.asarray(np.mean(lending[:4]), float),
+    }
 
 
 def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """All stocks at the end of 2015, each with a leading member axis."""
-    return population.initial_state(p)
+    state = population.initial_state(p)
+    state.update(supply.initial_state(p))
+    urban = households.households(state["population"], p, 0.0)[:, URBAN]
+    state["households_reference"] = urban * (
+        1.0 - p["household_growth_2015"] * p["household_smoothing_time"]
+    )
+    state["expected_sales"] = p["expected_sales_2015"].copy()
+    state["price"] = p["price_2015"].copy()
+    state["expected_growth"] = p["expected_growth_2015"].copy()
+    state["receipts_smoothed"] = developers.receipts(p["expected_sales_2015"], p["price_2015"])
+    state["rental_waiting"] = p["rental_waiting_2015"].copy()
+    return state
 
 
 def _age_basis() -> tuple[tuple[str, ...], np.ndarray]:
@@ -48,16 +128,15 @@ def age_sums(pop: np.ndarray) -> dict[str, np.ndarray]:
     return {name: sums[:, :, j] for j, name in enumerate(AGE_BASIS_NAMES)}
 
 
-def prepare(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
-    """Quantities that change only with the parameters (recomputed after events)."""
+def prepare(p: dict[str, np.ndarray], dt: float, x: dict[str, np.ndarray]) -> dict:
+    """Quantities that change only with parameters and yearly inputs ``x``."""
     derived = population.schedules(p, dt)
     derived["dissolution_weights"] = households.dissolution_weights(p, derived)
+    derived["inputs"] = x
     return derived
 
 
-def increments(
-    state: dict, p: dict, derived: dict, t: float, dt: float
-) -> tuple[dict, dict]:
+def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tuple[dict, dict]:
     """Euler increments of the stocks over one step and the flows to record.
 
     Returns
@@ -65,15 +144,57 @@ def increments(
     increments : dict of str to ndarray
         ``dt * d(stock)/dt`` for each stock that changes continuously.
     flows : dict of str to ndarray
-        Recorded flows (per year), summed by the engine over each month.
+        Recorded flows (per year) and month-averaged auxiliaries.
     """
+    x = derived["inputs"]
     pop = state["population"]
     sums = age_sums(pop)
-    change, flows = population.rates(pop, derived, p, sums, dt)
-    flows["household_dissolution"] = households.dissolution(
+    pop_step, flows = population.rates(pop, derived, p, sums, dt)
+    dissolved = households.dissolution(
         pop, derived["dissolution_weights"], p, sums, bool(derived["unclipped"]), t
     )
-    return {"population": change}, flows
+    flows["household_dissolution"] = dissolved
+    urban = households.households_from_sums(sums, p, t)[:, URBAN]
+    formation = demand.formation(urban, state["households_reference"], p)
+
+    funding = developers.funding_effect(state, p)
+    start_rate = supply.starts(
+        state, p, state["expected_sales"], price.margin_effect(state["price"], p), dt
+    )
+    chains = supply.construction_flows(state, p, funding, dt)
+    parts = demand.components(p, x, urban, formation, dissolved[:, URBAN])
+    factor = demand.multiplier(p, x, state["price"], state["expected_growth"])
+    wanted = demand.demand(parts, factor)
+    sales = supply.split_sales(state, p, wanted, dt)
+    steps, supply_flows = supply.increments(state, p, start_rate, chains, sales, dt)
+
+    clearance = price.perceived_clearance(supply.inventory(state), state["expected_sales"])
+    d_price, d_growth = price.rates(state["price"], state["expected_growth"], clearance, p, x)
+    receipts = developers.receipts(sales["sales"], state["price"])
+    spending = developers.required_spending(state, p) * funding
+    housing_rental = rental.rates(state["rental_waiting"], p, dt)
+
+    steps.update(
+        population=pop_step,
+        households_reference=dt * formation,
+        expected_sales=dt * (sales["sales"] - state["expected_sales"]) / p["sales_smoothing_time"],
+        price=dt * d_price,
+        expected_growth=dt * d_growth,
+        receipts_smoothed=dt * (receipts - state["receipts_smoothed"]) / p["receipts_time"],
+        rental_waiting=dt
+        * (housing_rental["rental_new_eligible"] - housing_rental["rental_subsidies"]),
+    )
+    flows.update(supply_flows)
+    flows.update(parts)
+    flows.update(
+        demand=wanted,
+        sales=sales["sales"],
+        sales_value=receipts,
+        construction_spending=spending,
+        funding_effect=funding,
+        rental_subsidies=housing_rental["rental_subsidies"],
+    )
+    return steps, flows
 
 
 def observe(state: dict, p: dict, t: float) -> dict[str, np.ndarray]:
@@ -81,80 +202,91 @@ def observe(state: dict, p: dict, t: float) -> dict[str, np.ndarray]:
     sums = age_sums(state["population"])
     hh = households.households_from_sums(sums, p, t)
     by_area = sums["all"]
-    return {
+    total_hh = hh.sum(axis=1)
+    levels = {
         "population": by_area,
         "population_60plus": sums["elderly"].sum(axis=1),
         "households": hh,
         "household_size": np.divide(
-            by_area.sum(axis=1), hh.sum(axis=1), out=np.zeros(len(hh)), where=hh.sum(axis=1) > 0
+            by_area.sum(axis=1), total_hh, out=np.zeros(len(hh)), where=total_hh > 0
         ),
+        "expected_sales": state["expected_sales"],
+        "households_reference": state["households_reference"],
+        "price": state["price"],
+        "expected_growth": state["expected_growth"],
+        "receipts_smoothed": state["receipts_smoothed"],
+        "rental_waiting": state["rental_waiting"],
     }
+    levels.update(supply.observe(state))
+    return levels
 
 
-def new_year(state: dict, p: dict, clock) -> None:
-    """The 1 January events of the system: ageing of the population."""
-    population.age_one_year(state["population"])
+def new_year(state: dict, p: dict, x: dict[str, np.ndarray]) -> None:
+    """The 1 January events: ageing of the population; the year's land quota (ha/year).
 
-
-def processes(env, state: dict, p: dict, clock):
-    """Dated simpy processes of the system besides the calendar (none yet)."""
-    return ()
-
-
-def indicators(ds: xr.Dataset) -> xr.Dataset:
-    """Yearly indicators comparable with the seed's statistics.
-
-    Natural growth rate and migration as the statistical bureaus report them: per
-    mille of the mean of the start- and end-of-year population.
+    A policy hook running after this may replace ``state["land_quota"]``.
     """
-    pop_end = ds["population_yearly"].sum("area")
-    births = ds["births_yearly"].sum("area")
-    deaths = ds["deaths_yearly"].sum("area")
-    migration_in = ds["in_migration_yearly"].sum("area")
-    migration_out = ds["out_migration_yearly"].sum("area")
-    pop_start = pop_end - (births - deaths + migration_in - migration_out)
-    mean_pop = (pop_start + pop_end) / 2
-    new = {
-        "population_total": (
-            pop_end,
-            "person",
-            "resident population at the end of the year",
-        ),
-        "population_urban": (
-            ds["population_yearly"].sel(area="urban", drop=True),
-            "person",
-            "urban residents at the end of the year",
-        ),
-        "urbanisation_rate": (
-            100 * ds["population_yearly"].sel(area="urban", drop=True) / pop_end,
-            "percent",
-            "urban share of residents at the end of the year",
-        ),
-        "natural_growth_rate": (
-            1000 * (births - deaths) / mean_pop,
-            "per_mille",
-            "(births - deaths) / mean population",
-        ),
-        "net_migration": (
-            migration_in - migration_out,
-            "person/year",
-            "in-migrants minus out-migrants",
-        ),
-        "share_60plus": (
-            100 * ds["population_60plus_yearly"] / pop_end,
-            "percent",
-            "share of residents aged 60+ at the end of the year",
-        ),
-        "households_urban": (
-            ds["households_yearly"].sel(area="urban", drop=True),
-            "household",
-            "urban family households at the end of the year",
-        ),
-    }
-    for name, (data, units, long_name) in new.items():
-        ds[name] = data
-        ds[name].attrs.update(units=units, long_name=long_name)
-    return ds
+    population.age_one_year(state["population"])
+    state["land_quota"][:] = x["land_transacted"]
+
+
+Pulse = Callable[[str, np.ndarray, dict[str, np.ndarray]], None]
+
+
+def processes(env, state: dict, p: dict, k: int, n_years: int, pulse: Pulse):
+    """Dated simpy processes: land tranches and the winter construction stop.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        Clock in ticks of ``dt`` (``k`` ticks a month).
+    state, p : dict of str to ndarray
+        Stocks and parameters (the processes change ``state`` in place).
+    k : int
+        Ticks a month.
+    n_years : int
+        Simulated years.
+    pulse : callable
+        ``pulse(stock, amount, recorded_flows)`` adds ``amount`` to a stock at once
+        and records the flows in the current month.
+    """
+
+    def land_tranches():
+        for year in range(n_years):
+            for month in LAND_TRANCHE_MONTHS:
+                yield env.timeout((12 * year + month - 1) * k - env.now)
+                hectares = state["land_quota"] / len(LAND_TRANCHE_MONTHS)
+                area = hectares * p["plot_ratio"]
+                pulse(
+                    "land_bank",
+                    area,
+                    {
+                        "land_transacted": hectares,
+                        "land_area_in": area,
+                        "land_payments": developers.land_payment(hectares, p),
+                    },
+                )
+
+    def winter():
+        state["season_activity"][:] = 0.0  # 1 January 2016 falls in the winter stop
+        for year in range(n_years):
+            yield env.timeout((12 * year + WINTER_END) * k - env.now)
+            state["season_activity"][:] = 1.0
+            stop = (12 * year + WINTER_STOP) * k
+            yield env.timeout(int(stop) - env.now)
+            state["season_activity"][:] = stop - int(stop)  # active part of this step
+            if stop > int(stop):
+                yield env.timeout(1)
+                state["season_activity"][:] = 0.0
+
+    return land_tranches(), winter()
+
+
+def indicators(ds):
+    """Yearly indicators comparable with the seed's statistics (see model/indicators)."""
+    from model.indicators import add_indicators
+
+    return add_indicators(ds)
 
 
 __all__ = [
@@ -164,5 +296,6 @@ __all__ = [
     "increments",
     "observe",
     "new_year",
+    "processes",
     "indicators",
 ]

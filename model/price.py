@@ -1,0 +1,71 @@
+"""Price of new commodity housing (yuan/m²) and price expectations.
+
+Stocks
+    ``price``: average price of new commodity housing (yuan/m²; seed 4,129-5,128).
+    ``expected_growth``: expected price growth (1/year), smoothed actual growth.
+Equations
+    perceived clearance period = inventory / (expected sales / 12) (months);
+    market price = price x (normal_clearance / clearance) ^ clearance_price_elasticity
+    x (1 + price_adjustment_time x (income_price_weight x income growth
+    + expectation_weight x expected growth));
+    cost price = (construction_cost + land_price / plot_ratio) x (1 + minimum_margin);
+    indicated price = max(market price, cost price);
+    d price/dt = (indicated price - price) / price_adjustment_time.
+
+Feedback loops
+    B6 clearance: a long clearance period lowers the indicated price.
+    R2 expectations: price growth -> expected growth -> indicated price (and demand).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.variables import Variable
+
+CLEARANCE_RATIO_LIMITS = (0.1, 10.0)  # keeps the price effect finite at empty inventory
+MONTHS = 12.0
+
+VARIABLES = (
+    Variable("price", "yuan/m**2", "average price of new commodity housing", "stock",
+             "seed: 4,129, 4,380, 4,912, 5,128 (2016-2019)", (), "mean"),
+    Variable("expected_growth", "1/year", "expected price growth", "stock",
+             "first-order smoothing of price growth, expectation_time", (), "mean"),
+    Variable("sales_value", "1e8 yuan/month", "sales value of new commodity housing",
+             "flow", "price x sales", (), "sum"),
+)  # fmt: skip
+
+
+def perceived_clearance(inventory: np.ndarray, expected_sales: np.ndarray) -> np.ndarray:
+    """Clearance period seen by the market (months): inventory / expected monthly sales."""
+    return inventory / np.maximum(expected_sales / MONTHS, 1e-9)
+
+
+def cost_per_m2(p: dict[str, np.ndarray]) -> np.ndarray:
+    """Development cost per m² of floor area (yuan/m²): construction + land."""
+    return p["construction_cost"] + p["land_price"] / p["plot_ratio"]
+
+
+def rates(
+    price: np.ndarray,
+    growth: np.ndarray,
+    clearance: np.ndarray,
+    p: dict[str, np.ndarray],
+    x: dict[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rates of change of price (yuan/m²/year) and of expected growth (1/year²)."""
+    ratio = np.clip(p["normal_clearance"] / clearance, *CLEARANCE_RATIO_LIMITS)
+    trend = p["income_price_weight"] * x["income_growth"] + p["expectation_weight"] * growth
+    market = price * ratio ** p["clearance_price_elasticity"] * (
+        1.0 + p["price_adjustment_time"] * trend
+    )
+    indicated = np.maximum(market, cost_per_m2(p) * (1.0 + p["minimum_margin"]))
+    d_price = (indicated - price) / p["price_adjustment_time"]
+    d_growth = (d_price / price - growth) / p["expectation_time"]
+    return d_price, d_growth
+
+
+def margin_effect(price: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    """Effect of the profit margin on starts (1): (price / cost / (1 + normal margin))^e."""
+    relative = price / cost_per_m2(p) / (1.0 + p["normal_margin"])
+    return np.clip(relative ** p["margin_elasticity"], 0.0, 2.0)

@@ -1,0 +1,239 @@
+"""Supply pipeline of new commodity housing, in 万m² (1e4 m²) of residential floor area.
+
+Stocks
+    ``land_bank``: floor area allowed on residential land transacted but not started.
+    ``construction[3]``: started, not yet at the presale threshold (third-order chain,
+    mean ``presale_delay``: 25 % of investment spent, structure partly built).
+    ``presale_unsold[3]``: holding a presale permit (预售许可), unsold, being built
+    (third-order chain, mean ``completion_delay``).
+    ``presale_sold[3]``: sold off the plan (期房), being built; same chain.
+    ``completed_unsold``: completed and unsold (现房 inventory).
+    ``housing_stock``: occupied urban residential stock (all urban housing).
+
+Flows (万m²/year)
+    land tranches x plot ratio -> land bank -> starts -> permits -> presales (unsold
+    presale -> sold, stage by stage) -> completions (sold -> housing stock; unsold ->
+    completed unsold) -> completed sales -> housing stock; other (non-commodity) urban
+    completions enter the stock; demolition leaves it.
+
+Residential inventory (商品住宅库存) = presale_unsold + completed_unsold.
+
+Feedback loops
+    B1 inventory control: inventory above its desired level (normal clearance period x
+    expected sales) lowers starts, which lowers permits and inventory.
+    B2 supply line: starts count the area already under construction before presale,
+    weighted by ``supply_line_weight`` (Sterman's stock-management rule; a weight
+    below 1 under-counts the pipeline and makes cycles, FACTS.md).
+    B3 margin: a low price against cost lowers starts.
+    R1/B4 funding: presale receipts fund construction (developers.py): falling sales
+    slow construction, fewer permits and completions follow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.delays import chain_increment, chain_rates
+from model.variables import Variable
+
+STAGES = 3  # order of the construction delays (Erlang-3: a spread-out lag)
+WORKING_SEASON = 7.5 / 12  # share of the year outside the winter stop (mid-Nov to March)
+AREA = "1e4 m**2"
+
+VARIABLES = (
+    Variable("land_bank", AREA, "floor area allowed on transacted land, not started",
+             "stock", "land x plot ratio; end-2015 value a parameter"),
+    Variable("construction", AREA, "started, before the presale threshold", "stock",
+             "third-order delay, presale_delay (FACTS: threshold 4-9 months after start)"),
+    Variable("presale_unsold", AREA, "presale-permitted, unsold, under construction",
+             "stock", "third-order delay, completion_delay"),
+    Variable("presale_sold", AREA, "sold off the plan (期房), under construction", "stock",
+             "third-order delay, completion_delay"),
+    Variable("completed_unsold", AREA, "completed, unsold (现房 inventory)", "stock",
+             "completions of unsold presale area"),
+    Variable("housing_stock", AREA, "occupied urban residential stock", "stock",
+             "seed 2019: 31.6 m2 per person"),
+    Variable("residential_inventory", AREA, "商品住宅库存 = presale_unsold + completed_unsold",
+             "stock", "seed: 781.9, 546.7, 499, 538.8 (end 2016-2019)"),
+    Variable("land_transacted", "hectare/month", "residential land transacted", "input",
+             "seed: 39.26, 69.78, 60.15, 51.28 ha (2016-2019)", (), "sum"),
+    Variable("land_area_in", f"{AREA}/month", "floor area of transacted land", "flow",
+             "land x plot_ratio", (), "sum"),
+    Variable("starts", f"{AREA}/month", "construction starts", "flow",
+             "stock-management rule (Sterman 2000)", (), "sum"),
+    Variable("permits", f"{AREA}/month", "new presale permits (新批预售许可), residential",
+             "flow", "seed (商品房 scope): 305.73, 193.14, 178, 344.9", (), "sum"),
+    Variable("presales", f"{AREA}/month", "sales of presale (期房) area", "flow",
+             "share of sales by available area", (), "sum"),
+    Variable("completed_sales", f"{AREA}/month", "sales of completed (现房) area", "flow",
+             "share of sales by available area", (), "sum"),
+    Variable("completions", f"{AREA}/month", "completions of commodity housing",
+             "flow", "seed 2019: 197.5 (商品房 scope)", (), "sum"),
+    Variable("other_completions", f"{AREA}/month",
+             "urban completions outside commodity housing", "flow",
+             "parameter other_completions", (), "sum"),
+    Variable("demolition", f"{AREA}/month", "demolished urban housing", "flow",
+             "demolition_rate x stock", (), "sum"),
+)  # fmt: skip
+
+
+def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Pipeline stocks at the end of 2015 (万m²), chains spread evenly over stages."""
+    n = len(p["land_bank_2015"])
+
+    def chain(total: np.ndarray) -> np.ndarray:
+        return np.repeat(total[:, None] / STAGES, STAGES, axis=1)
+
+    inventory = p["inventory_2015"]
+    completed = inventory * p["completed_share_2015"]
+    return {
+        "land_bank": p["land_bank_2015"].copy(),
+        "construction": chain(p["construction_2015"]),
+        "presale_unsold": chain(inventory - completed),
+        "presale_sold": chain(p["presale_sold_2015"]),
+        "completed_unsold": completed.copy(),
+        "housing_stock": p["housing_stock_2015"].copy(),
+        "season_activity": np.ones(n),
+        "land_quota": np.zeros(n),
+    }
+
+
+def inventory(state: dict[str, np.ndarray]) -> np.ndarray:
+    """Residential inventory 商品住宅库存 (万m²): unsold presale + unsold completed."""
+    return state["presale_unsold"].sum(axis=1) + state["completed_unsold"]
+
+
+def starts(
+    state: dict[str, np.ndarray],
+    p: dict[str, np.ndarray],
+    expected_sales: np.ndarray,
+    margin_effect: np.ndarray,
+    dt: float,
+) -> np.ndarray:
+    """Construction starts (万m²/year) by the stock-management rule.
+
+    desired = expected sales + (desired inventory - inventory) / inventory_adjustment_time
+    + supply_line_weight x (desired supply line - supply line) / supply_line_time,
+    times the margin effect, compressed into the working season; at least the land that
+    the idle-land rule forces into construction (land_bank / max_land_holding), at
+    most land_bank / min_start_time; zero in the winter stop.
+    """
+    desired_inventory = p["normal_clearance"] / 12.0 * expected_sales
+    supply_line = state["construction"].sum(axis=1)
+    desired_line = expected_sales * p["presale_delay"]
+    desired = (
+        expected_sales
+        + (desired_inventory - inventory(state)) / p["inventory_adjustment_time"]
+        + p["supply_line_weight"] * (desired_line - supply_line) / p["supply_line_time"]
+    )
+    land = state["land_bank"]
+    rate = np.clip(
+        np.maximum(desired, 0.0) * margin_effect,
+        land / p["max_land_holding"],
+        land / np.maximum(p["min_start_time"], dt),
+    )
+    return state["season_activity"] * rate / WORKING_SEASON
+
+
+def construction_flows(
+    state: dict[str, np.ndarray],
+    p: dict[str, np.ndarray],
+    funding_effect: np.ndarray,
+    dt: float,
+) -> dict[str, np.ndarray]:
+    """Stage outflows of the three construction chains (万m²/year).
+
+    Structural work before the presale threshold slows to ``winter_work`` in the winter
+    stop; both phases slow when presale receipts fall short (``funding_effect``).
+    """
+    season = state["season_activity"]
+    winter = season + (1.0 - season) * p["winter_work"]
+    pre_delay = p["presale_delay"] / (winter * funding_effect)
+    post_delay = p["completion_delay"] / funding_effect
+    return {
+        "construction": chain_rates(state["construction"], pre_delay, dt),
+        "presale_unsold": chain_rates(state["presale_unsold"], post_delay, dt),
+        "presale_sold": chain_rates(state["presale_sold"], post_delay, dt),
+    }
+
+
+def split_sales(
+    state: dict[str, np.ndarray], p: dict[str, np.ndarray], demand: np.ndarray, dt: float
+) -> dict[str, np.ndarray]:
+    """Sales of presale and completed area (万m²/year) meeting ``demand``.
+
+    Sales are limited by the area on offer (at most ``available / min_sale_time``) and
+    split by the area on offer, completed area weighted by ``completed_preference``.
+    Presales come from each stage in proportion to its unsold area.
+    """
+    presale = state["presale_unsold"]
+    on_presale = presale.sum(axis=1)
+    completed = state["completed_unsold"]
+    weighted = p["completed_preference"] * completed + on_presale
+    available = on_presale + completed
+    total = np.minimum(demand, available / np.maximum(p["min_sale_time"], dt))
+    share_completed = np.divide(
+        p["completed_preference"] * completed, weighted, out=np.zeros_like(weighted),
+        where=weighted > 0,
+    )  # fmt: skip
+    presales = total * (1.0 - share_completed)
+    stage_share = np.divide(
+        presale, on_presale[:, None], out=np.zeros_like(presale), where=on_presale[:, None] > 0
+    )
+    return {
+        "sales": total,
+        "presales": presales,
+        "presales_by_stage": presales[:, None] * stage_share,
+        "completed_sales": total * share_completed,
+    }
+
+
+def increments(
+    state: dict[str, np.ndarray],
+    p: dict[str, np.ndarray],
+    start_rate: np.ndarray,
+    chains: dict[str, np.ndarray],
+    sales: dict[str, np.ndarray],
+    dt: float,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Euler increments of the supply stocks (万m²) and the flows to record (万m²/year)."""
+    permits = chains["construction"][:, -1]
+    done_unsold = chains["presale_unsold"][:, -1]
+    done_sold = chains["presale_sold"][:, -1]
+    demolition = p["demolition_rate"] * state["housing_stock"]
+    unsold_change = chain_increment(state["presale_unsold"], permits, chains["presale_unsold"])
+    unsold_change -= sales["presales_by_stage"]
+    sold_change = chain_increment(state["presale_sold"], 0.0, chains["presale_sold"])
+    sold_change += sales["presales_by_stage"]
+    into_stock = done_sold + sales["completed_sales"] + p["other_completions"]
+    rates = {
+        "land_bank": -start_rate,
+        "construction": chain_increment(state["construction"], start_rate, chains["construction"]),
+        "presale_unsold": unsold_change,
+        "presale_sold": sold_change,
+        "completed_unsold": done_unsold - sales["completed_sales"],
+        "housing_stock": into_stock - demolition,
+    }
+    flows = {
+        "starts": start_rate,
+        "permits": permits,
+        "presales": sales["presales"],
+        "completed_sales": sales["completed_sales"],
+        "completions": done_unsold + done_sold,
+        "other_completions": np.broadcast_to(p["other_completions"], start_rate.shape),
+        "demolition": demolition,
+    }
+    return {name: rate * dt for name, rate in rates.items()}, flows
+
+
+def observe(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Supply stocks at the end of a month (万m²)."""
+    return {
+        "land_bank": state["land_bank"],
+        "construction": state["construction"].sum(axis=1),
+        "presale_unsold": state["presale_unsold"].sum(axis=1),
+        "presale_sold": state["presale_sold"].sum(axis=1),
+        "completed_unsold": state["completed_unsold"],
+        "housing_stock": state["housing_stock"],
+        "residential_inventory": inventory(state),
+    }
