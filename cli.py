@@ -103,9 +103,7 @@ def params(params_file):
 
     table, values, label = load_run_values(params_file)
     click.echo(f"parameters ({len(table)}; values from {label})")
-    click.echo(
-        f"{'name':<28} {'value':>12} {'unit':<18} {'lower':>10} {'upper':>10}  source"
-    )
+    click.echo(f"{'name':<28} {'value':>12} {'unit':<18} {'lower':>10} {'upper':>10}  source")
     for name, par in table.items():
         click.echo(
             f"{name:<28} {float(np.mean(values[name])):>12.6g} {par.unit:<18} "
@@ -122,9 +120,7 @@ def params(params_file):
     show_default=True,
     help="Integration step in years, 1/12 divided by a whole number (1/48 ...).",
 )
-@click.option(
-    "--end-year", default=2025, show_default=True, type=int, help="Last simulated year."
-)
+@click.option("--end-year", default=2025, show_default=True, type=int, help="Last simulated year.")
 @click.option(
     "--out", type=click.Path(dir_okay=False), help="Write the Dataset to this NetCDF file."
 )

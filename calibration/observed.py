@@ -195,8 +195,7 @@ def _parse_year(text: str, source: str, field: str) -> int:
         raise InputError(
             source,
             field,
-            f"year {text!r} is not a whole number; allowed: an integer year "
-            f"{YEAR_MIN}-{YEAR_MAX}",
+            f"year {text!r} is not a whole number; allowed: an integer year {YEAR_MIN}-{YEAR_MAX}",
         ) from None
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise InputError(
@@ -218,9 +217,7 @@ def _parse_value(text: str, source: str, field: str) -> float:
             "such as 302.4 or -2.24 (no thousands separators)",
         ) from None
     if not math.isfinite(value):
-        raise InputError(
-            source, field, f"value {text!r} is not finite; allowed: a finite number"
-        )
+        raise InputError(source, field, f"value {text!r} is not finite; allowed: a finite number")
     return value
 
 
@@ -290,8 +287,7 @@ def load_observed(path: str | Path | None = None) -> xr.Dataset:
             raise InputError(
                 source,
                 "header",
-                f"unexpected column(s) {_allowed(extra)}; allowed columns: "
-                f"{_allowed(COLUMNS)}",
+                f"unexpected column(s) {_allowed(extra)}; allowed columns: {_allowed(COLUMNS)}",
             )
         reader.fieldnames = header
         records: dict[str, dict[int, tuple[float, str]]] = {}
@@ -324,8 +320,7 @@ def load_observed(path: str | Path | None = None) -> xr.Dataset:
                 raise InputError(
                     source,
                     f"{where}, column 'unit'",
-                    f"unit {unit!r} for series {name!r} is not allowed; "
-                    f"allowed: {spec['unit']!r}",
+                    f"unit {unit!r} for series {name!r} is not allowed; allowed: {spec['unit']!r}",
                 )
             scope = row["scope"].strip()
             if scope != spec["scope"]:
@@ -353,9 +348,7 @@ def load_observed(path: str | Path | None = None) -> xr.Dataset:
             seen[key] = line
             records.setdefault(name, {})[year] = (value, text)
     if not records:
-        raise InputError(
-            source, "rows", "the file has a header but no data rows; add observations"
-        )
+        raise InputError(source, "rows", "the file has a header but no data rows; add observations")
     years = np.array(sorted({y for by_year in records.values() for y in by_year}))
     index = {int(y): i for i, y in enumerate(years)}
     variables = {}

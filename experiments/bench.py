@@ -180,8 +180,7 @@ def cases(quick: bool = False) -> list[Case]:
             large,
             max_seconds=None if quick else LARGE_SECONDS,
             max_mb=None if quick else LARGE_MB,
-            target_note=f"(≤ {LARGE_SECONDS:g} s, ≤ {LARGE_MB / 1024:g} GB at "
-            f"{LARGE_MEMBERS:,})"
+            target_note=f"(≤ {LARGE_SECONDS:g} s, ≤ {LARGE_MB / 1024:g} GB at {LARGE_MEMBERS:,})"
             if quick
             else "",
         ),
@@ -262,10 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{np.__version__}, {platform.machine()}; each case in a fresh process, "
         "simulate() 2016-01..2025-12 monthly"
     )
-    header = (
-        f"{'case':<18} {'members':>9} {'wall (s)':>10} {'peak (MB)':>10}  "
-        f"{'target':<32} met"
-    )
+    header = f"{'case':<18} {'members':>9} {'wall (s)':>10} {'peak (MB)':>10}  {'target':<32} met"
     print(header)
     print("-" * len(header))
     failed = False

@@ -105,6 +105,8 @@ OBSERVED_LABEL = "seed (observed)"
 OBSERVED_NAMES: dict[str, str] = {
     "population_total": "population_resident",
     "share_60plus": "share_60plus_registered",
+    "residential_inventory_yearly": "residential_inventory",
+    "completions_commodity": "completions",
 }
 
 #: Display form of the unit strings used in the model and observed data.
@@ -448,8 +450,7 @@ def legend(ax: Axes, **kwargs) -> None:
         if str(c.get_label()).startswith(_BAND_PREFIX)
     }
     handles = [
-        (bands[lab], h) if lab in bands else h
-        for h, lab in zip(handles, labels, strict=True)
+        (bands[lab], h) if lab in bands else h for h, lab in zip(handles, labels, strict=True)
     ]
     ax.legend(
         handles,
@@ -632,9 +633,7 @@ def variable_panels(
             _draw_variable(ax, ds, name, observed, mapping)
         for ax in axes.flat[len(names) :]:
             ax.set_axis_off()
-        fig.suptitle(
-            f"{title or 'Anshan model'}\n{_ensemble_note(ds)}", fontsize=12, weight="bold"
-        )
+        fig.suptitle(f"{title or 'Anshan model'}\n{_ensemble_note(ds)}", fontsize=12, weight="bold")
     except BaseException:
         plt.close(fig)
         raise
@@ -774,9 +773,7 @@ def _pyramid_panel(ax: Axes, ds: xr.Dataset) -> None:
     legend(ax, title=f"urban + rural{note}", title_fontsize=8, loc="upper right")
 
 
-def population_figure(
-    ds: xr.Dataset, path: str | Path, observed: xr.Dataset | None = None
-) -> Path:
+def population_figure(ds: xr.Dataset, path: str | Path, observed: xr.Dataset | None = None) -> Path:
     """The population sector, 2016-2025, against the seed's observed figures.
 
     Six panels: total residents, urban residents, natural growth rate, migration
@@ -864,9 +861,7 @@ def _population_panels(axes, ds: xr.Dataset, observed: xr.Dataset, x_range) -> N
             seen = observed["urbanisation_rate"].dropna("year")
             if seen.size:
                 text += f"\nseed {int(seen.year[-1])}: {float(seen[-1]):.1f} %"
-        ax_urban.text(
-            0.02, 0.03, text, transform=ax_urban.transAxes, fontsize=8, color="0.3"
-        )
+        ax_urban.text(0.02, 0.03, text, transform=ax_urban.transAxes, fontsize=8, color="0.3")
 
     # natural growth rate (per mille)
     if "natural_growth_rate" in ds.data_vars:
@@ -975,8 +970,23 @@ class FigureSpec:
 
 
 #: Figures of ``anshan-housing run --plot DIR``, in drawing order.
+HOUSING_PANELS = (
+    "sales_area",
+    "average_price",
+    "presale_permits",
+    "residential_inventory_yearly",
+    "clearance_period",
+    "development_investment",
+    "per_capita_floor_area",
+    "land_transacted_yearly",
+)
 FIGURES: list[FigureSpec] = [
     FigureSpec("population.png", population_figure, ("population_total",)),
+    FigureSpec(
+        "housing.png",
+        panel_figure(HOUSING_PANELS, "Anshan housing market 2016-2025: model and seed"),
+        ("sales_area",),
+    ),
 ]
 
 

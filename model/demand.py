@@ -4,7 +4,9 @@ Components
     formation: gross new urban households (net formation + dissolutions) x share buying
     new commodity housing x area of a new unit, less the dwellings that dissolved
     households free for the second-hand market (out-migrants, elderly living alone);
-    upgrading: urban households x upgrade rate, rising with income (elasticity);
+    upgrading: urban households x upgrade rate, rising with income (elasticity) and
+    falling as floor area per urban resident grows past its end-2015 level (people
+    with more space upgrade less);
     resettlement: shantytown households resettled by cash (x share of the cash spent on
     housing) or by government purchase, x area, x share bought new (seed section 4).
 Multipliers
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.price import GROWTH_LIMIT
 from model.variables import Variable
 
 M2_TO_1E4 = 1e-4  # m² -> 万m²
@@ -60,14 +63,22 @@ def components(
     urban_households: np.ndarray,
     net_formation: np.ndarray,
     dissolved: np.ndarray,
+    space: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Demand components before multipliers (万m²/year), each shape (member,)."""
+    """Demand components before multipliers (万m²/year), each shape (member,).
+
+    ``space`` is floor area per urban resident relative to its end-2015 value (1).
+    """
     area_new = p["area_per_unit"] * M2_TO_1E4
     gross = np.maximum(net_formation + dissolved, 0.0)
     freed = dissolved * p["freed_dwelling_area"] * M2_TO_1E4 * p["second_hand_substitution"]
     income = x["income"] / x["income_reference"]
     upgrading = (
-        urban_households * p["upgrade_rate"] * income ** p["upgrade_income_elasticity"] * area_new
+        urban_households
+        * p["upgrade_rate"]
+        * income ** p["upgrade_income_elasticity"]
+        * space ** -p["space_elasticity"]
+        * area_new
     )
     households = x["resettlement_cash"] * p["cash_housing_share"] + x["resettlement_purchase"]
     resettlement = households * p["resettlement_area"] * M2_TO_1E4 * p["resettlement_new_share"]
@@ -79,13 +90,17 @@ def components(
 
 
 def multiplier(
-    p: dict[str, np.ndarray], x: dict[str, np.ndarray], price: np.ndarray, growth: np.ndarray
+    p: dict[str, np.ndarray],
+    x: dict[str, np.ndarray],
+    price: np.ndarray,
+    growth: np.ndarray,
 ) -> np.ndarray:
     """Affordability x expectations x credit multiplier of market demand (1)."""
     net_price = np.maximum(price - p["purchase_subsidy"], 1.0)
     relative_pir = (net_price / x["income"]) / (p["price_2015"] / x["income_reference"])
     affordability = relative_pir ** -p["affordability_elasticity"]
-    expectation = np.clip(1.0 + p["expectation_sensitivity"] * growth, 0.0, 3.0)
+    believed = np.clip(growth, -GROWTH_LIMIT, GROWTH_LIMIT)
+    expectation = np.maximum(1.0 + p["expectation_sensitivity"] * believed, 0.0)
     credit = (x["provident_lending"] / x["provident_reference"]) ** p["credit_elasticity"]
     return affordability * expectation * credit
 

@@ -37,6 +37,7 @@ DEFAULT_DT = 1 / 12  # years: one month, as SD tools default
 MAX_STEPS_PER_MONTH = 64  # finer steps buy nothing for monthly data
 VERSION = "0.1.0"
 BLOCK_MEMBERS = 512  # members integrated together: the block's arrays stay in cache
+MONTH_MEANS = ("funding_effect",)  # auxiliaries recorded as their mean over the month
 THREADS = 2  # blocks run on a thread pool (numpy releases the GIL); the machine has 2 cores
 
 YearHook = Callable[["Clock", dict, dict], None]
@@ -139,9 +140,7 @@ def steps_per_month(dt: float) -> int:
         ``dt`` not positive, or not 1/12 divided by a whole number up to 64.
     """
     if not isinstance(dt, int | float) or not math.isfinite(dt) or dt <= 0:
-        raise InputError(
-            "option --dt", "dt", f"must be a positive number of years, got {dt!r}"
-        )
+        raise InputError("option --dt", "dt", f"must be a positive number of years, got {dt!r}")
     k = round(1 / (12 * dt))
     if k < 1 or k > MAX_STEPS_PER_MONTH or not math.isclose(k * dt * 12, 1.0, rel_tol=1e-9):
         raise InputError(
@@ -163,20 +162,31 @@ class Recorder:
     def __init__(self, n_members: int, n_months: int):
         self.data: dict[str, np.ndarray] = {}
         self.flow_sum: dict[str, np.ndarray] = {}
+        self.averaged: set[str] = set()
         for var in system.VARIABLES:
             shape = tuple(system.DIM_SIZES[d] for d in var.dims)
             self.data[var.name] = np.zeros((n_months, n_members, *shape))
-            if var.kind == "flow":
+            if var.kind in ("flow", "input") or var.name in MONTH_MEANS:
                 self.flow_sum[var.name] = np.zeros((n_members, *shape))
+            if var.name in MONTH_MEANS:
+                self.averaged.add(var.name)
 
     def add_flows(self, flows: Mapping[str, np.ndarray], dt: float, block: slice) -> None:
-        """Accumulate flow rates (per year) times ``dt`` of the members in ``block``."""
-        for name, rate in flows.items():
-            self.flow_sum[name][block] += rate * dt
+        """Accumulate flow rates (per year) times ``dt`` of the members in ``block``.
 
-    def close_month(
-        self, month: int, levels: Mapping[str, np.ndarray], block: slice
-    ) -> None:
+        Auxiliaries recorded as month means are weighted by the step's share of the
+        month (12 dt) instead.
+        """
+        for name, rate in flows.items():
+            weight = 12.0 * dt if name in self.averaged else dt
+            self.flow_sum[name][block] += rate * weight
+
+    def add_pulse(self, flows: Mapping[str, np.ndarray]) -> None:
+        """Record amounts moved at once by a discrete event (all members)."""
+        for name, amount in flows.items():
+            self.flow_sum[name] += amount
+
+    def close_month(self, month: int, levels: Mapping[str, np.ndarray], block: slice) -> None:
         """Store month ``month``'s flow totals and end-of-month levels of ``block``."""
         for name, total in self.flow_sum.items():
             self.data[name][month, block] = total[block]
@@ -193,6 +203,7 @@ def simulate(
     shocks: Sequence[Shock] = (),
     year_hooks: Iterable[YearHook] = (),
     record_age: bool | None = None,
+    inputs: Mapping[str, np.ndarray] | None = None,
     attrs: Mapping[str, object] | None = None,
 ) -> xr.Dataset:
     """Simulate the model from January 2016 to December of ``end_year``.
@@ -214,6 +225,10 @@ def simulate(
     record_age : bool, optional
         Keep population by age at each year end (``age`` dim). Default: only for
         ensembles of at most 1,000 members.
+    inputs : mapping of str to ndarray, optional
+        Yearly exogenous inputs, each of shape (year,) for 2016..``end_year``
+        (names as :func:`model.system.default_inputs`); defaults to the seed's
+        2016-2019 figures continued by :data:`model.system.INPUT_CONTINUATION`.
     attrs : mapping, optional
         Extra Dataset attributes (scenario name, parameter file, command line).
 
@@ -232,6 +247,7 @@ def simulate(
     k = steps_per_month(dt)
     dt = 1 / (12 * k)
     p = member_arrays(values)
+    initial_p = {name: v.copy() for name, v in p.items()}
     n_months = 12 * (end_year - START_YEAR + 1)
     n_members = next(iter(p.values())).shape[0]
     record_age = n_members <= 1000 if record_age is None else record_age
@@ -243,19 +259,24 @@ def simulate(
                 "shock", "operation", f"{shock.operation!r}; allowed: {Shock.OPERATIONS}"
             )
         if not 0 <= shock.month_index() < n_months:
-            raise InputError(
-                "shock", "date", f"{shock.date} is outside 2016-01..{end_year}-12"
-            )
+            raise InputError("shock", "date", f"{shock.date} is outside 2016-01..{end_year}-12")
 
+    years = np.arange(START_YEAR, end_year + 1)
+    inputs = dict(system.default_inputs(years) if inputs is None else inputs)
+    for name in system.INPUT_NAMES:
+        if name not in inputs or np.shape(inputs[name]) != years.shape:
+            raise InputError(
+                "inputs", name, f"needs one value for each year {years[0]}-{years[-1]}"
+            )
     env = simpy.Environment()
     clock = Clock(env, dt=dt, steps_per_month=k)
+    year_x: dict[str, np.ndarray] = {}
     state = system.initial_state(p)
     recorder = Recorder(n_members, n_months)
     ages: list[np.ndarray] = []
     hooks = list(year_hooks)
     blocks = [
-        slice(i, min(i + BLOCK_MEMBERS, n_members))
-        for i in range(0, n_members, BLOCK_MEMBERS)
+        slice(i, min(i + BLOCK_MEMBERS, n_members)) for i in range(0, n_members, BLOCK_MEMBERS)
     ]
     pool = ThreadPoolExecutor(THREADS) if len(blocks) > 1 and THREADS > 1 else None
     derived: list[dict[str, np.ndarray]] = [{} for _ in blocks]
@@ -268,11 +289,14 @@ def simulate(
             list(pool.map(work, range(len(blocks)), blocks))
 
     def prepare_block(i: int, block: slice) -> None:
-        derived[i] = system.prepare({name: v[block] for name, v in p.items()}, dt)
+        x = {name: np.broadcast_to(v, (n_members,))[block] for name, v in year_x.items()}
+        derived[i] = system.prepare({name: v[block] for name, v in p.items()}, dt, x)
 
     def calendar():
-        for _year in range(START_YEAR, end_year + 1):
-            system.new_year(state, p, clock)
+        for index in range(len(years)):
+            year_x.clear()
+            year_x.update(system.year_inputs(inputs, index))
+            system.new_year(state, p, year_x)
             for hook in hooks:
                 hook(clock, state, p)
             for_each_block(prepare_block)
@@ -311,7 +335,12 @@ def simulate(
     env.process(calendar())
     for shock in shocks:
         env.process(shock_process(shock))
-    for process in system.processes(env, state, p, clock):
+
+    def pulse(stock: str, amount: np.ndarray, flows: Mapping[str, np.ndarray]) -> None:
+        state[stock] += amount
+        recorder.add_pulse(flows)
+
+    for process in system.processes(env, state, p, k, len(years), pulse):
         env.process(process)
     env.process(integrator())
     try:
@@ -319,7 +348,13 @@ def simulate(
     finally:
         if pool is not None:
             pool.shutdown()
-    return assemble(recorder.data, p, dt, end_year, ages, attrs or {})
+    ds = assemble(recorder.data, initial_p, dt, end_year, ages, attrs or {})
+    for name in system.INPUT_NAMES:
+        ds[f"input_{name}"] = ("year", np.asarray(inputs[name], float))
+        ds[f"input_{name}"].attrs.update(
+            long_name=f"input: {name.replace('_', ' ')}", units=system.INPUT_UNITS[name]
+        )
+    return ds
 
 
 def assemble(
@@ -349,9 +384,7 @@ def assemble(
             continue
         data = np.moveaxis(monthly[var.name], 0, 1)
         ds[var.name] = (("member", "time", *var.dims), data)
-        ds[var.name].attrs.update(
-            units=var.units, long_name=var.long_name, source=var.source
-        )
+        ds[var.name].attrs.update(units=var.units, long_name=var.long_name, source=var.source)
         if var.yearly:
             yearly = data.reshape(n_members, n_months // 12, 12, *data.shape[2:])
             if var.yearly == "sum":
@@ -366,9 +399,7 @@ def assemble(
             )
     if ages:
         ds = ds.assign_coords(age=np.arange(ages[0].shape[-1]))
-        ds["age"].attrs.update(
-            long_name="age reached in the year (100 = 100+)", units="year"
-        )
+        ds["age"].attrs.update(long_name="age reached in the year (100 = 100+)", units="year")
         ds["population_by_age"] = (
             ("member", "year", "area", "age"),
             np.stack(ages, axis=1),
@@ -376,7 +407,6 @@ def assemble(
         ds["population_by_age"].attrs.update(
             units="person", long_name="residents by age at the end of the year"
         )
-    ds = system.indicators(ds)
     ds.attrs.update(
         model="anshan-housing",
         model_version=VERSION,
@@ -385,7 +415,9 @@ def assemble(
         **{str(k): v for k, v in attrs.items()},
     )
     for name, value in p.items():
-        ds.attrs[f"param_{name}"] = (
-            float(value[0]) if np.all(value == value[0]) else "varies by member"
-        )
-    return ds
+        if np.all(value == value[0]):
+            ds.attrs[f"param_{name}"] = float(value[0])
+        else:
+            ds[f"parameter_{name}"] = ("member", value)
+            ds[f"parameter_{name}"].attrs.update(long_name=f"parameter {name}", units="1")
+    return system.indicators(ds)

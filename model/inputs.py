@@ -135,8 +135,7 @@ def _check_table(name: str, table, source: str) -> InputSeries:
         raise InputError(
             source,
             name,
-            f"value {table!r} is not a table; allowed: a table with keys "
-            f"{_allowed(FIELDS)}",
+            f"value {table!r} is not a table; allowed: a table with keys {_allowed(FIELDS)}",
         )
     unknown = [k for k in table if k not in FIELDS]
     if unknown:
@@ -179,8 +178,7 @@ def _check_table(name: str, table, source: str) -> InputSeries:
             raise InputError(
                 source,
                 f"{name}.years",
-                f"year {y!r} is not an integer; allowed: integer years "
-                f"{YEAR_MIN}-{YEAR_MAX}",
+                f"year {y!r} is not an integer; allowed: integer years {YEAR_MIN}-{YEAR_MAX}",
             )
         if not YEAR_MIN <= y <= YEAR_MAX:
             raise InputError(
@@ -258,9 +256,7 @@ def load_inputs(path: str | Path | None = None) -> dict[str, InputSeries]:
             source, "file", "no such file; give the path of an inputs TOML file"
         ) from None
     except tomllib.TOMLDecodeError as err:
-        raise InputError(
-            source, "file", f"not valid TOML ({err}); allowed: a TOML file"
-        ) from None
+        raise InputError(source, "file", f"not valid TOML ({err}); allowed: a TOML file") from None
     unknown = [k for k in data if k not in INPUTS]
     if unknown:
         raise InputError(
@@ -273,8 +269,7 @@ def load_inputs(path: str | Path | None = None) -> dict[str, InputSeries]:
         raise InputError(
             source,
             missing[0],
-            f"missing input(s) {_allowed(missing)}; every input of {_allowed(INPUTS)} "
-            "is required",
+            f"missing input(s) {_allowed(missing)}; every input of {_allowed(INPUTS)} is required",
         )
     return {name: _check_table(name, data[name], source) for name in INPUTS}
 

@@ -63,14 +63,10 @@ def load_run_values(
     full = {name: parse_parameter(path, name, entry) for name, entry in raw.items()}
     missing = sorted(set(table) - set(full))
     if missing:
-        raise InputError(
-            path, missing[0], "missing (a full parameter table names every parameter)"
-        )
+        raise InputError(path, missing[0], "missing (a full parameter table names every parameter)")
     unknown = sorted(set(full) - set(table))
     if unknown:
-        raise InputError(
-            path, unknown[0], "unknown parameter (see `anshan-housing params`)"
-        )
+        raise InputError(path, unknown[0], "unknown parameter (see `anshan-housing params`)")
     return full, resolve_values(full), str(path)
 
 
@@ -92,9 +88,7 @@ def check_output_path(path: str | Path, force: bool, option: str = "--out") -> P
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or "."
-    )
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     os.close(fd)
     try:
         write(Path(tmp))

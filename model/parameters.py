@@ -91,9 +91,7 @@ def read_toml(path: str | Path) -> dict:
 def parse_parameter(path: Path, name: str, entry: object) -> Parameter:
     """Validate one parameter table of ``path`` and build its Parameter."""
     if not isinstance(entry, dict):
-        raise InputError(
-            path, name, "must be a table with fields " + ", ".join(REQUIRED_FIELDS)
-        )
+        raise InputError(path, name, "must be a table with fields " + ", ".join(REQUIRED_FIELDS))
     unknown = sorted(set(entry) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         allowed = ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS)
@@ -104,9 +102,7 @@ def parse_parameter(path: Path, name: str, entry: object) -> Parameter:
     for field in NUMERIC_FIELDS:
         value = entry[field]
         if not _is_number(value) or not math.isfinite(value):
-            raise InputError(
-                path, f"{name}.{field}", f"must be a finite number, got {value!r}"
-            )
+            raise InputError(path, f"{name}.{field}", f"must be a finite number, got {value!r}")
     for field in ("unit", "meaning", "source"):
         if not isinstance(entry[field], str) or not entry[field].strip():
             raise InputError(path, f"{name}.{field}", "must be a non-empty string")
@@ -188,9 +184,7 @@ def check_values(
         if name not in table:
             close = [known for known in table if name.split("_")[0] in known][:5]
             hint = f"; similar: {', '.join(close)}" if close else ""
-            raise InputError(
-                source, name, f"unknown parameter{hint} (see `anshan-housing params`)"
-            )
+            raise InputError(source, name, f"unknown parameter{hint} (see `anshan-housing params`)")
         par = table[name]
         if _is_number(value):
             array = np.asarray(float(value))
@@ -267,6 +261,5 @@ def member_arrays(
     """
     n = ensemble_size(values) if n_members is None else n_members
     return {
-        name: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
-        for name, v in values.items()
+        name: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for name, v in values.items()
     }

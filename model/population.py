@@ -158,9 +158,7 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     elderly = AGES >= ELDERLY_AGE
     old = total[:, elderly].sum(axis=1)
     young = total[:, ~elderly].sum(axis=1)
-    urban_young = (
-        p["urban_share_2015"] * p["population_2015"] - ELDERLY_URBAN_SHARE_2015 * old
-    )
+    urban_young = p["urban_share_2015"] * p["population_2015"] - ELDERLY_URBAN_SHARE_2015 * old
     share_young = urban_young / young
     if np.any((share_young < 0) | (share_young > 1)):
         raise ValueError("urban_share_2015 is incompatible with the 60+ urban share")
@@ -200,21 +198,15 @@ def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
     urban_rate = p["urbanisation_rate"][:, None] * profile[None, :]
     exit_rate = np.stack([mortality + out_rate, mortality + out_rate + urban_rate], axis=1)
     clip = np.minimum(1.0, 1.0 / (dt * np.maximum(exit_rate, 1e-300)))
-    in_share = np.stack(
-        [p["in_migration_urban_share"], 1 - p["in_migration_urban_share"]], 1
-    )
+    in_share = np.stack([p["in_migration_urban_share"], 1 - p["in_migration_urban_share"]], 1)
     in_age = profile / profile.sum()
-    asfr = (p["tfr"] * p["female_share"])[:, None] * fertility_shape(
-        p["mean_age_childbearing"]
-    )
+    asfr = (p["tfr"] * p["female_share"])[:, None] * fertility_shape(p["mean_age_childbearing"])
     return {
         "death_rate": mortality[:, None, :] * clip,
         "out_rate": out_rate[:, None, :] * clip,
         "urban_rate": urban_rate * clip[:, RURAL],
         "step_exit": -dt * exit_rate * clip,
-        "step_in_migration": dt
-        * (p["in_migration"][:, None] * in_share)[:, :, None]
-        * in_age,
+        "step_in_migration": dt * (p["in_migration"][:, None] * in_share)[:, :, None] * in_age,
         "asfr": asfr,
         "in_migration_total": p["in_migration"][:, None] * in_share,
         "unclipped": np.asarray(bool(np.all(clip == 1.0))),

@@ -7,7 +7,7 @@ Equations
     perceived clearance period = inventory / (expected sales / 12) (months);
     market price = price x (normal_clearance / clearance) ^ clearance_price_elasticity
     x (1 + price_adjustment_time x (income_price_weight x income growth
-    + expectation_weight x expected growth));
+    + expectation_weight x expected growth)), expected growth limited to +-20 %/year;
     cost price = (construction_cost + land_price / plot_ratio) x (1 + minimum_margin);
     indicated price = max(market price, cost price);
     d price/dt = (indicated price - price) / price_adjustment_time.
@@ -23,7 +23,8 @@ import numpy as np
 
 from model.variables import Variable
 
-CLEARANCE_RATIO_LIMITS = (0.1, 10.0)  # keeps the price effect finite at empty inventory
+CLEARANCE_RATIO_LIMITS = (0.25, 4.0)  # keeps the price effect finite at empty inventory
+GROWTH_LIMIT = 0.2  # 1/year: expectations beyond +-20 % a year are not extrapolated
 MONTHS = 12.0
 
 VARIABLES = (
@@ -55,9 +56,12 @@ def rates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rates of change of price (yuan/m²/year) and of expected growth (1/year²)."""
     ratio = np.clip(p["normal_clearance"] / clearance, *CLEARANCE_RATIO_LIMITS)
-    trend = p["income_price_weight"] * x["income_growth"] + p["expectation_weight"] * growth
-    market = price * ratio ** p["clearance_price_elasticity"] * (
-        1.0 + p["price_adjustment_time"] * trend
+    believed = np.clip(growth, -GROWTH_LIMIT, GROWTH_LIMIT)
+    trend = p["income_price_weight"] * x["income_growth"] + p["expectation_weight"] * believed
+    market = (
+        price
+        * ratio ** p["clearance_price_elasticity"]
+        * (1.0 + p["price_adjustment_time"] * trend)
     )
     indicated = np.maximum(market, cost_per_m2(p) * (1.0 + p["minimum_margin"]))
     d_price = (indicated - price) / p["price_adjustment_time"]

@@ -53,7 +53,7 @@ VARIABLES = (
              "completions of unsold presale area"),
     Variable("housing_stock", AREA, "occupied urban residential stock", "stock",
              "seed 2019: 31.6 m2 per person"),
-    Variable("residential_inventory", AREA, "商品住宅库存 = presale_unsold + completed_unsold",
+    Variable("residential_inventory", AREA, "residential inventory (商品住宅库存), unsold",
              "stock", "seed: 781.9, 546.7, 499, 538.8 (end 2016-2019)"),
     Variable("land_transacted", "hectare/month", "residential land transacted", "input",
              "seed: 39.26, 69.78, 60.15, 51.28 ha (2016-2019)", (), "sum"),
@@ -178,7 +178,10 @@ def split_sales(
     )  # fmt: skip
     presales = total * (1.0 - share_completed)
     stage_share = np.divide(
-        presale, on_presale[:, None], out=np.zeros_like(presale), where=on_presale[:, None] > 0
+        presale,
+        on_presale[:, None],
+        out=np.zeros_like(presale),
+        where=on_presale[:, None] > 0,
     )
     return {
         "sales": total,

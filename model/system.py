@@ -14,6 +14,7 @@ receipts -> rental housing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import cache
 
 import numpy as np
 
@@ -45,6 +46,19 @@ INPUT_CONTINUATION = {
     "provident_lending": "mean",
 }
 INPUT_NAMES = (*INPUT_CONTINUATION, "urban_disposable_income")
+INPUT_UNITS = {
+    "land_transacted": "hectare/year",
+    "resettlement_cash": "household/year",
+    "resettlement_purchase": "household/year",
+    "provident_lending": "1e8 yuan/year",
+    "urban_disposable_income": "yuan/year",
+}
+
+
+@cache
+def seed_inputs() -> dict:
+    """The shipped input table (``model/data/inputs.toml``), read once."""
+    return load_inputs()
 
 
 def default_inputs(years: np.ndarray) -> dict[str, np.ndarray]:
@@ -57,7 +71,7 @@ def default_inputs(years: np.ndarray) -> dict[str, np.ndarray]:
         kind (households/year), urban disposable income (yuan/year; after 2019 grown
         at the 2016-2019 mean rate), provident-fund lending (亿元/year).
     """
-    table = load_inputs()
+    table = seed_inputs()
     out = {name: yearly_input(table[name], years, after=how)
            for name, how in INPUT_CONTINUATION.items()}  # fmt: skip
     income = table["urban_disposable_income"]
@@ -71,11 +85,17 @@ def default_inputs(years: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def income_2015() -> float:
+    """Urban disposable income of 2015 (yuan/year), for the growth of 2016."""
+    income = seed_inputs()["urban_disposable_income"]
+    return float(income.values[income.years == 2015][0])
+
+
 def year_inputs(inputs: Mapping[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
     """Inputs of simulation year ``index`` (0 = 2016) as the sectors use them."""
     income = inputs["urban_disposable_income"]
     lending = inputs["provident_lending"]
-    previous = income[index - 1] if index > 0 else income[0] / (income[1] / income[0])
+    previous = income[index - 1] if index > 0 else income_2015()
     return {
         "land_transacted": np.asarray(inputs["land_transacted"][index], float),
         "resettlement_cash": np.asarray(inputs["resettlement_cash"][index], float),
@@ -133,6 +153,8 @@ def prepare(p: dict[str, np.ndarray], dt: float, x: dict[str, np.ndarray]) -> di
     derived = population.schedules(p, dt)
     derived["dissolution_weights"] = households.dissolution_weights(p, derived)
     derived["inputs"] = x
+    urban_2015 = population.initial_state(p)["population"][:, URBAN].sum(axis=1)
+    derived["floor_area_2015"] = p["housing_stock_2015"] / urban_2015
     return derived
 
 
@@ -162,7 +184,9 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
         state, p, state["expected_sales"], price.margin_effect(state["price"], p), dt
     )
     chains = supply.construction_flows(state, p, funding, dt)
-    parts = demand.components(p, x, urban, formation, dissolved[:, URBAN])
+    urban_residents = np.maximum(sums["all"][:, URBAN], 1.0)  # a city emptied in a test
+    space = state["housing_stock"] / urban_residents / derived["floor_area_2015"]
+    parts = demand.components(p, x, urban, formation, dissolved[:, URBAN], space)
     factor = demand.multiplier(p, x, state["price"], state["expected_growth"])
     wanted = demand.demand(parts, factor)
     sales = supply.split_sales(state, p, wanted, dt)

@@ -62,9 +62,7 @@ def test_bad_parameter_file_gives_message_and_status_2(runner, tmp_path, case, c
     path = tmp_path / "bad.toml"
     path.write_text(text)
     out = tmp_path / "out.nc"
-    args = [command, "--params", str(path)] + (
-        ["--out", str(out)] if command == "run" else []
-    )
+    args = [command, "--params", str(path)] + (["--out", str(out)] if command == "run" else [])
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert message in result.output
@@ -93,9 +91,7 @@ def test_existing_output_needs_force(runner, tmp_path):
     result = runner.invoke(main, ["run", "--out", str(out), "--end-year", "2016"])
     assert result.exit_code == 2 and "--force" in result.output
     assert out.read_text() == "keep me"
-    result = runner.invoke(
-        main, ["run", "--out", str(out), "--end-year", "2016", "--force"]
-    )
+    result = runner.invoke(main, ["run", "--out", str(out), "--end-year", "2016", "--force"])
     assert result.exit_code == 0
 
 

@@ -32,9 +32,7 @@ def test_dataset_contract(baseline):
 
 
 def test_yearly_flow_is_sum_of_months(baseline):
-    monthly = (
-        baseline["births"].isel(member=0).sel(time=slice("2018-01", "2018-12")).sum("time")
-    )
+    monthly = baseline["births"].isel(member=0).sel(time=slice("2018-01", "2018-12")).sum("time")
     yearly = baseline["births_yearly"].isel(member=0).sel(year=2018)
     np.testing.assert_allclose(monthly.values, yearly.values, rtol=1e-12)
 

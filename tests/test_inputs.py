@@ -177,9 +177,7 @@ def test_bad_unit(tmp_path, text):
 
 
 def test_non_consecutive_years(tmp_path, text):
-    bad = text.replace(
-        "years = [2016, 2017, 2018, 2019]", "years = [2016, 2017, 2019, 2018]", 1
-    )
+    bad = text.replace("years = [2016, 2017, 2018, 2019]", "years = [2016, 2017, 2019, 2018]", 1)
     with pytest.raises(InputError, match=r"land_transacted\.years: .* consecutive years"):
         load_inputs(write(tmp_path, bad))
 

@@ -170,9 +170,7 @@ def test_duplicate_row(tmp_path):
 def test_missing_column(tmp_path):
     header = "series,year,value,scope,source"
     row = "sales_area,2017,339.9,商品房,x"
-    with pytest.raises(
-        InputError, match=r"observed\.csv: header: missing column\(s\) 'unit'"
-    ):
+    with pytest.raises(InputError, match=r"observed\.csv: header: missing column\(s\) 'unit'"):
         load_observed(write(tmp_path, header, row))
 
 
@@ -182,9 +180,7 @@ def test_unexpected_column(tmp_path):
 
 
 def test_wrong_field_count(tmp_path):
-    with pytest.raises(
-        InputError, match=r"line 2: the row has 7 fields; allowed: exactly 6"
-    ):
+    with pytest.raises(InputError, match=r"line 2: the row has 7 fields; allowed: exactly 6"):
         load_observed(write(tmp_path, HEADER, GOOD_ROW + ",extra"))
     with pytest.raises(InputError, match=r"line 2: the row has 5 fields"):
         load_observed(write(tmp_path, HEADER, "sales_area,2017,339.9,1e4 m**2,商品房"))

@@ -115,13 +115,14 @@ def test_backend_is_agg():
 def test_run_figures_one_member(ds_one, tmp_path):
     out = tmp_path / "figures" / "nested"  # created with parents
     paths = run_figures(ds_one, out)
-    assert paths == [out / "population.png"]
-    check_png(paths[0])
+    assert paths == [out / "population.png", out / "housing.png"]
+    for path in paths:
+        check_png(path)
 
 
 def test_run_figures_ensemble(ds_ensemble, tmp_path):
     paths = run_figures(ds_ensemble, tmp_path)
-    assert [p.name for p in paths] == ["population.png"]
+    assert [p.name for p in paths] == ["population.png", "housing.png"]
     check_png(paths[0])
 
 
@@ -132,12 +133,12 @@ def test_run_figures_leaves_no_open_figures(ds_one, tmp_path):
 
 
 def test_run_figures_skips_figure_whose_variables_are_missing(ds_one, tmp_path):
-    housing = FigureSpec(
-        "housing.png", panel_figure(["sales_area"], "housing"), ("sales_area",)
+    extra = FigureSpec(
+        "extra.png", panel_figure(["no_such_variable"], "extra"), ("no_such_variable",)
     )
-    paths = run_figures(ds_one, tmp_path, figures=[*FIGURES, housing])
-    assert [p.name for p in paths] == ["population.png"]
-    assert not (tmp_path / "housing.png").exists()
+    paths = run_figures(ds_one, tmp_path, figures=[*FIGURES, extra])
+    assert [p.name for p in paths] == ["population.png", "housing.png"]
+    assert not (tmp_path / "extra.png").exists()
 
 
 def test_run_figures_draws_registered_panel_figure(ds_one, tmp_path):
@@ -210,9 +211,7 @@ def test_variable_panels_single_member_has_no_band(fake_scenarios, tmp_path, cap
 
 def test_variable_panels_mapping_of_observed_names(fake_scenarios, tmp_path, captured):
     ds = fake_scenarios.rename({"average_price": "price"})
-    variable_panels(
-        ds, ["price"], tmp_path / "v.png", observed_names={"price": "average_price"}
-    )
+    variable_panels(ds, ["price"], tmp_path / "v.png", observed_names={"price": "average_price"})
     labels = [line.get_label() for line in captured[0].axes[0].get_lines()]
     assert "seed (observed)" in labels
 
@@ -233,9 +232,7 @@ def test_variable_panels_missing_variable_raises(fake_scenarios, tmp_path):
 
 
 def test_variable_panels_skip_missing(fake_scenarios, tmp_path, captured):
-    variable_panels(
-        fake_scenarios, ["land_bank", "sales_area"], tmp_path / "v.png", missing="skip"
-    )
+    variable_panels(fake_scenarios, ["land_bank", "sales_area"], tmp_path / "v.png", missing="skip")
     assert len(captured[0].axes) == 1
     with pytest.raises(InputError, match="land_bank"):
         variable_panels(fake_scenarios, ["land_bank"], tmp_path / "w.png", missing="skip")
@@ -243,9 +240,7 @@ def test_variable_panels_skip_missing(fake_scenarios, tmp_path, captured):
 
 def test_variable_panels_bad_missing_option(fake_scenarios, tmp_path):
     with pytest.raises(ValueError, match="missing='ignore'; allowed: 'raise', 'skip'"):
-        variable_panels(
-            fake_scenarios, ["sales_area"], tmp_path / "v.png", missing="ignore"
-        )
+        variable_panels(fake_scenarios, ["sales_area"], tmp_path / "v.png", missing="ignore")
 
 
 def test_variable_panels_too_many_lines(ds_one, tmp_path):
@@ -272,9 +267,7 @@ def test_variable_panels_on_model_output_with_area(ds_ensemble, tmp_path, captur
 
 
 def test_plain_text_drops_chinese():
-    assert plain_text("resident population (常住人口) by area") == (
-        "resident population by area"
-    )
+    assert plain_text("resident population (常住人口) by area") == ("resident population by area")
     assert plain_text("sales area 商品房") == "sales area"
 
 

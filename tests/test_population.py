@@ -52,14 +52,10 @@ def test_share_60plus_2019_about_26_percent(baseline):
 def test_population_accounting_identity_every_month(baseline):
     ds = baseline.isel(member=0)
     total = ds["population"].sum("area").values
-    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum(
-        "area"
-    )
+    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum("area")
     start = float(ds.attrs["param_population_2015"])
     previous = np.concatenate([[start], total[:-1]])
-    np.testing.assert_allclose(
-        total - previous, net.values, rtol=0, atol=ACCOUNTING_RTOL * start
-    )
+    np.testing.assert_allclose(total - previous, net.values, rtol=0, atol=ACCOUNTING_RTOL * start)
 
 
 def test_urbanisation_moves_people_without_creating_them(baseline):
@@ -104,17 +100,11 @@ def test_no_negative_stock_under_extreme_rates(run_values, name, value):
 
 
 def test_extreme_out_migration_empties_city_but_keeps_accounting(run_values):
-    ds = simulate(
-        dict(run_values, out_migration_rate=400.0, in_migration=0.0), end_year=2017
-    )
+    ds = simulate(dict(run_values, out_migration_rate=400.0, in_migration=0.0), end_year=2017)
     total = ds["population"].sum("area").isel(member=0)
     assert float(total.isel(time=-1)) < 0.05 * float(ds.attrs["param_population_2015"])
-    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum(
-        "area"
-    )
-    np.testing.assert_allclose(
-        np.diff(total.values), net.isel(member=0).values[1:], atol=1e-3
-    )
+    net = (ds["births"] - ds["deaths"] + ds["in_migration"] - ds["out_migration"]).sum("area")
+    np.testing.assert_allclose(np.diff(total.values), net.isel(member=0).values[1:], atol=1e-3)
 
 
 def test_dt_one_48th_within_half_percent_of_monthly(run_values):
@@ -174,12 +164,8 @@ def test_households_follow_population_and_shrink_in_size(baseline):
 
 
 def test_household_dissolution_counts_elderly_deaths_and_emigrants(run_values):
-    none_alone = simulate(
-        dict(run_values, elderly_alone_share=0.1, out_migration_rate=0.002)
-    )
-    many_alone = simulate(
-        dict(run_values, elderly_alone_share=0.45, out_migration_rate=0.002)
-    )
+    none_alone = simulate(dict(run_values, elderly_alone_share=0.1, out_migration_rate=0.002))
+    many_alone = simulate(dict(run_values, elderly_alone_share=0.45, out_migration_rate=0.002))
     low = float(none_alone["household_dissolution_yearly"].sel(year=2016).sum())
     high = float(many_alone["household_dissolution_yearly"].sel(year=2016).sum())
     assert high > 1.5 * low > 0
