@@ -35,6 +35,33 @@ def chain_rates(stages: np.ndarray, delay: np.ndarray, dt: float) -> np.ndarray:
     return stages * np.minimum(rate, 1.0 / dt)[:, None]
 
 
+def limit_outflows(stock: np.ndarray, dt: float, *outflows: np.ndarray) -> list[np.ndarray]:
+    """Scale the outflows of a stock so that one step drains at most what it holds.
+
+    The explicit clip of the design rule "flows out of a stock never exceed what the
+    stock holds in one step": when the outflows together would take more than
+    ``stock / dt``, all of them are scaled down by the same factor.
+
+    Parameters
+    ----------
+    stock : ndarray
+        Contents (amount), any shape.
+    dt : float
+        Time step (years).
+    *outflows : ndarray
+        Outflow rates (amount/year) of the same shape.
+
+    Returns
+    -------
+    list of ndarray
+        The outflows, scaled where needed.
+    """
+    total = sum(outflows)
+    factor = np.minimum(1.0, np.divide(stock, dt * total, out=np.ones_like(total),
+                                       where=total > 0))  # fmt: skip
+    return [flow * factor for flow in outflows]
+
+
 def chain_increment(stages: np.ndarray, inflow: np.ndarray, outflows: np.ndarray) -> np.ndarray:
     """Rate of change of each stage (amount/year) given the chain's inflow and outflows.
 

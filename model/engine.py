@@ -278,6 +278,7 @@ def simulate(
     blocks = [
         slice(i, min(i + BLOCK_MEMBERS, n_members)) for i in range(0, n_members, BLOCK_MEMBERS)
     ]
+    all_members = slice(0, n_members)
     pool = ThreadPoolExecutor(THREADS) if len(blocks) > 1 and THREADS > 1 else None
     derived: list[dict[str, np.ndarray]] = [{} for _ in blocks]
 
@@ -309,8 +310,9 @@ def simulate(
 
     def step_block(i: int, block: slice) -> None:
         """One Euler step of the members in ``block``; closes the month when due."""
-        view = {name: array[block] for name, array in state.items()}
-        params = {name: array[block] for name, array in p.items()}
+        whole = block == all_members
+        view = state if whole else {name: array[block] for name, array in state.items()}
+        params = p if whole else {name: array[block] for name, array in p.items()}
         increments, flows = system.increments(view, params, derived[i], clock.t, dt)
         for name, increment in increments.items():
             view[name] += increment
@@ -376,15 +378,14 @@ def assemble(
         "year": years,
         "area": list(system.AREAS),
     }
-    ds = xr.Dataset(coords=coords)
-    ds["time"].attrs.update(long_name="month (stocks at its end, flows during it)")
-    ds["year"].attrs.update(long_name="calendar year", units="year")
+    variables: dict[str, tuple] = {}
     for var in system.VARIABLES:
-        if var.name not in monthly:
-            continue
         data = np.moveaxis(monthly[var.name], 0, 1)
-        ds[var.name] = (("member", "time", *var.dims), data)
-        ds[var.name].attrs.update(units=var.units, long_name=var.long_name, source=var.source)
+        variables[var.name] = (
+            ("member", "time", *var.dims),
+            data,
+            {"units": var.units, "long_name": var.long_name, "source": var.source},
+        )
         if var.yearly:
             yearly = data.reshape(n_members, n_months // 12, 12, *data.shape[2:])
             if var.yearly == "sum":
@@ -393,31 +394,37 @@ def assemble(
                 agg, units = yearly.mean(axis=2), var.units
             else:
                 agg, units = yearly[:, :, -1], var.units
-            ds[f"{var.name}_yearly"] = (("member", "year", *var.dims), agg)
-            ds[f"{var.name}_yearly"].attrs.update(
-                units=units, long_name=f"{var.long_name} ({var.yearly} over the year)"
+            variables[f"{var.name}_yearly"] = (
+                ("member", "year", *var.dims),
+                agg,
+                {"units": units, "long_name": f"{var.long_name} ({var.yearly} over the year)"},
             )
     if ages:
-        ds = ds.assign_coords(age=np.arange(ages[0].shape[-1]))
-        ds["age"].attrs.update(long_name="age reached in the year (100 = 100+)", units="year")
-        ds["population_by_age"] = (
+        coords["age"] = np.arange(ages[0].shape[-1])
+        variables["population_by_age"] = (
             ("member", "year", "area", "age"),
             np.stack(ages, axis=1),
+            {"units": "person", "long_name": "residents by age at the end of the year"},
         )
-        ds["population_by_age"].attrs.update(
-            units="person", long_name="residents by age at the end of the year"
-        )
-    ds.attrs.update(
-        model="anshan-housing",
-        model_version=VERSION,
-        dt_years=dt,
-        created=datetime.now(UTC).isoformat(timespec="seconds"),
+    ds_attrs = {
+        "model": "anshan-housing",
+        "model_version": VERSION,
+        "dt_years": dt,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         **{str(k): v for k, v in attrs.items()},
-    )
+    }
     for name, value in p.items():
         if np.all(value == value[0]):
-            ds.attrs[f"param_{name}"] = float(value[0])
+            ds_attrs[f"param_{name}"] = float(value[0])
         else:
-            ds[f"parameter_{name}"] = ("member", value)
-            ds[f"parameter_{name}"].attrs.update(long_name=f"parameter {name}", units="1")
+            variables[f"parameter_{name}"] = (
+                "member",
+                value,
+                {"long_name": f"parameter {name}", "units": "1"},
+            )
+    ds = xr.Dataset(variables, coords=coords, attrs=ds_attrs)
+    ds["time"].attrs.update(long_name="month (stocks at its end, flows during it)")
+    ds["year"].attrs.update(long_name="calendar year", units="year")
+    if ages:
+        ds["age"].attrs.update(long_name="age reached in the year (100 = 100+)", units="year")
     return system.indicators(ds)

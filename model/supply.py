@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.delays import chain_increment, chain_rates
+from model.delays import chain_increment, chain_rates, limit_outflows
 from model.variables import Variable
 
 STAGES = 3  # order of the construction delays (Erlang-3: a spread-out lag)
@@ -132,7 +132,8 @@ def starts(
         land / p["max_land_holding"],
         land / np.maximum(p["min_start_time"], dt),
     )
-    return state["season_activity"] * rate / WORKING_SEASON
+    # explicit clip: a step never starts more than the land bank holds
+    return np.minimum(state["season_activity"] * rate / WORKING_SEASON, land / dt)
 
 
 def construction_flows(
@@ -199,7 +200,20 @@ def increments(
     sales: dict[str, np.ndarray],
     dt: float,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Euler increments of the supply stocks (万m²) and the flows to record (万m²/year)."""
+    """Euler increments of the supply stocks (万m²) and the flows to record (万m²/year).
+
+    Each presale stage loses its completions and its presales together, and the
+    completed inventory its completed sales; both are limited jointly to what the
+    stock holds in one step (:func:`model.delays.limit_outflows`).
+    """
+    unsold_out, by_stage = limit_outflows(
+        state["presale_unsold"], dt, chains["presale_unsold"], sales["presales_by_stage"]
+    )
+    (completed_sales,) = limit_outflows(state["completed_unsold"], dt, sales["completed_sales"])
+    presales = by_stage.sum(axis=1)
+    sales = {"presales_by_stage": by_stage, "presales": presales,
+             "completed_sales": completed_sales}  # fmt: skip
+    chains = dict(chains, presale_unsold=unsold_out)
     permits = chains["construction"][:, -1]
     done_unsold = chains["presale_unsold"][:, -1]
     done_sold = chains["presale_sold"][:, -1]

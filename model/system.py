@@ -191,17 +191,18 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
     wanted = demand.demand(parts, factor)
     sales = supply.split_sales(state, p, wanted, dt)
     steps, supply_flows = supply.increments(state, p, start_rate, chains, sales, dt)
+    sold = supply_flows["presales"] + supply_flows["completed_sales"]
 
     clearance = price.perceived_clearance(supply.inventory(state), state["expected_sales"])
     d_price, d_growth = price.rates(state["price"], state["expected_growth"], clearance, p, x)
-    receipts = developers.receipts(sales["sales"], state["price"])
+    receipts = developers.receipts(sold, state["price"])
     spending = developers.required_spending(state, p) * funding
     housing_rental = rental.rates(state["rental_waiting"], p, dt)
 
     steps.update(
         population=pop_step,
         households_reference=dt * formation,
-        expected_sales=dt * (sales["sales"] - state["expected_sales"]) / p["sales_smoothing_time"],
+        expected_sales=dt * (sold - state["expected_sales"]) / p["sales_smoothing_time"],
         price=dt * d_price,
         expected_growth=dt * d_growth,
         receipts_smoothed=dt * (receipts - state["receipts_smoothed"]) / p["receipts_time"],
@@ -212,7 +213,7 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
     flows.update(parts)
     flows.update(
         demand=wanted,
-        sales=sales["sales"],
+        sales=sold,
         sales_value=receipts,
         construction_spending=spending,
         funding_effect=funding,
