@@ -17,13 +17,18 @@ from model.errors import InputError
 
 EXIT_BAD_INPUT = 2
 SUMMARY_COLUMNS = (
-    ("population_total", "population", 1e6, "M", "{:.4f}"),
-    ("population_urban", "urban", 1e6, "M", "{:.4f}"),
-    ("urbanisation_rate", "urban %", 1, "%", "{:.2f}"),
-    ("natural_growth_rate", "nat. growth", 1, "‰", "{:+.2f}"),
-    ("net_migration", "net migr.", 1, "/yr", "{:+,.0f}"),
-    ("share_60plus", "60+ %", 1, "%", "{:.1f}"),
+    ("population_total", "pop.", 1e6, "M", "{:.3f}"),
+    ("urbanisation_rate", "urban", 1, "%", "{:.2f}"),
+    ("natural_growth_rate", "nat.gr.", 1, "‰", "{:+.2f}"),
+    ("net_migration", "net migr", 1, "/yr", "{:+,.0f}"),
+    ("share_60plus", "60+", 1, "%", "{:.1f}"),
     ("households_urban", "urban hh", 1e3, "k", "{:,.0f}"),
+    ("sales_area", "sales", 1, "万m²", "{:.1f}"),
+    ("average_price", "price", 1, "yuan/m²", "{:,.0f}"),
+    ("presale_permits", "permits", 1, "万m²", "{:.1f}"),
+    ("residential_inventory_yearly", "inventory", 1, "万m²", "{:.1f}"),
+    ("clearance_period", "clearance", 1, "months", "{:.1f}"),
+    ("per_capita_floor_area", "area/cap", 1, "m²", "{:.1f}"),
 )
 
 
@@ -50,21 +55,21 @@ def main():
 
 def summary_table(ds, columns=SUMMARY_COLUMNS) -> str:
     """Yearly figures of member 0 (or the ensemble median) as a text table."""
-    reduce = (
-        (lambda da: da.median("member"))
-        if ds.sizes["member"] > 1
-        else (lambda da: da.isel(member=0))
-    )
+    if ds.sizes["member"] > 1:
+        reduce = lambda da: da.median("member")  # noqa: E731
+    else:
+        reduce = lambda da: da.isel(member=0)  # noqa: E731
     names = [c for c in columns if c[0] in ds]
-    header = "year  " + "  ".join(f"{label:>12}" for _, label, *_ in names)
-    units = "      " + "  ".join(f"{'(' + unit + ')':>12}" for *_, unit, _ in names)
+    widths = [max(len(label), len(unit) + 2, 7) for _, label, _, unit, _ in names]
+    header = "year " + " ".join(f"{c[1]:>{w}}" for c, w in zip(names, widths, strict=True))
+    units = "     " + " ".join(
+        f"{'(' + c[3] + ')':>{w}}" for c, w in zip(names, widths, strict=True)
+    )
     lines = [header, units]
     for year in ds["year"].values:
-        cells = [
-            fmt.format(float(reduce(ds[name]).sel(year=year)) / div)
-            for name, _, div, _, fmt in names
-        ]
-        lines.append(f"{year}  " + "  ".join(f"{c:>12}" for c in cells))
+        cells = [fmt.format(float(reduce(ds[name]).sel(year=year)) / div)
+                 for name, _, div, _, fmt in names]  # fmt: skip
+        lines.append(f"{year} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
     return "\n".join(lines)
 
 

@@ -1034,3 +1034,212 @@ def run_figures(
     out_dir.mkdir(parents=True, exist_ok=True)
     observed = _load_default_observed(observed)
     return [spec.draw(ds, out_dir / spec.filename, observed) for spec in drawable]
+
+
+# ------------------------------------------------------------------ calibration fit
+
+
+def _fit_series(
+    ds: xr.Dataset, observed: xr.Dataset, name: str, series: str
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Model variable (yearly, dims member and year only) and its observed series."""
+    da = ds[name]
+    if "scenario" in da.dims:
+        da = da.isel(scenario=0)
+    if "year" not in da.dims:
+        raise InputError(
+            _source(ds),
+            name,
+            f"has dims {da.dims}; fit_figure compares yearly variables (a 'year' dim)",
+        )
+    extra = [d for d in da.dims if d not in ("year", "member")]
+    if extra:
+        raise InputError(
+            _source(ds),
+            name,
+            f"has dims {da.dims}; fit_figure draws one line per panel: select or sum "
+            f"over {', '.join(repr(d) for d in extra)} first",
+        )
+    if series not in observed.data_vars:
+        available = ", ".join(sorted(map(str, observed.data_vars))) or "none"
+        raise InputError(
+            "observed dataset",
+            series,
+            f"mapping sends {name!r} to observed series {series!r}, which is not in the "
+            f"observed data; available: {available}",
+        )
+    obs = observed[series]
+    units, obs_units = str(da.attrs.get("units", "")), str(obs.attrs.get("units", ""))
+    if not units_compatible(obs_units, units):
+        raise InputError(
+            "observed dataset",
+            series,
+            f"units {obs_units!r} cannot be drawn on the axis of {name!r} ({units!r})",
+        )
+    return da, obs.dropna("year")
+
+
+def _fit_text(stats) -> str:
+    """Second title line of a `fit_figure` panel: the fit statistics of its series."""
+    if stats is None:
+        return "no fit statistics"
+    percent = 100 * stats.mape
+    mape = f"MAPE {percent:.2f} %" if percent < 1 else f"MAPE {percent:.1f} %"
+    if stats.single_point:
+        return f"{mape}  (one observed year: no R², U)"
+    return f"{mape}  R² {stats.r2:.2f}  Uᴹ {stats.um:.2f} Uˢ {stats.us:.2f} Uᶜ {stats.uc:.2f}"
+
+
+#: Key to the statistics in the titles of `fit_figure`.
+_FIT_KEY = (
+    "MAPE: mean absolute percent error\n"
+    "R²: squared correlation of model and seed\n"
+    "Uᴹ, Uˢ, Uᶜ: shares of the mean square error due to\n"
+    "unequal means (bias), unequal variation and\n"
+    "imperfect covariation (Theil; Sterman 1984)"
+)
+
+
+def _fit_legend(fig: Figure, axes: np.ndarray, n_panels: int) -> None:
+    """One legend for all panels (from the first) with the key to the statistics.
+
+    In the first unused grid cell when there is one, else below the panels.
+    """
+    ax = axes.flat[0]
+    handles, labels = ax.get_legend_handles_labels()
+    bands = {
+        str(c.get_label())[len(_BAND_PREFIX) :]: c
+        for c in ax.collections
+        if str(c.get_label()).startswith(_BAND_PREFIX)
+    }
+    handles = [
+        (bands[lab], h) if lab in bands else h for h, lab in zip(handles, labels, strict=True)
+    ]
+    style = {
+        "handler_map": {tuple: HandlerTuple(ndivide=1)},
+        "title": _FIT_KEY,
+        "title_fontsize": 8.5,
+        "fontsize": 9,
+        "alignment": "left",
+    }
+    if n_panels < axes.size:
+        spare = axes.flat[n_panels]
+        spare.legend(handles, labels, loc="center", frameon=False, **style)
+    else:
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), **style)
+
+
+def fit_figure(
+    ds: xr.Dataset,
+    observed: xr.Dataset | None,
+    table: Mapping[str, object],
+    path: str | Path,
+    *,
+    mapping: Mapping[str, str],
+    title: str | None = None,
+    period: tuple[int, int] = (2016, 2019),
+) -> Path:
+    """The calibrated series against the seed, one panel each, with their fit statistics.
+
+    Each panel draws a model variable (a line for one member, the median and
+    5-95 % band for an ensemble) and the seed's observations of it, titled with the
+    observed series' name and its statistics from `table`, e.g.
+    ``"sales area"`` over ``"MAPE 3.2 %  R² 0.91  Uᴹ 0.05 Uˢ 0.10 Uᶜ 0.85"``.
+    When the run reaches beyond `period` the whole run is drawn and `period` is
+    shaded as the calibration period.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Model output (`model.engine.simulate`): the variables of `mapping` on dims
+        ``year`` and optionally ``member``, with ``units`` and ``long_name``. A
+        ``scenario`` dim, if any, is shown at its first value.
+    observed : xarray.Dataset or None
+        Observed series on a ``year`` dim (`calibration.observed.load_observed`, used
+        when None).
+    table : mapping of str to calibration.statistics.FitStatistics
+        Observed series name -> its fit statistics; a series without an entry is
+        drawn with "no fit statistics" in its title.
+    path : str or pathlib.Path
+        PNG to write; its folder is created if missing.
+    mapping : mapping of str to str
+        Model variable -> observed series name, one panel each in this order, e.g.
+        ``{"population_total": "population_resident"}``. Observed values are
+        drawn in the variable's units (the seed states a yearly flow in
+        ``"1e4 m**2"`` where the model has ``"1e4 m**2/year"``); head counts in
+        thousands or millions (`display_scale`).
+    title : str, optional
+        Figure title; a note on the ensemble size is added below it.
+    period : tuple of int
+        First and last year of the calibration period (inclusive).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    model.errors.InputError
+        If `mapping` is empty or names a variable not in `ds` or a series not in
+        `observed`, a variable has no ``year`` dim or other dims than ``member``
+        (and ``scenario``), or its units differ from the observed series'.
+    """
+    if not mapping:
+        raise InputError(_source(ds), "mapping", "fit_figure needs at least one variable")
+    require(ds, list(mapping), "fit_figure")
+    observed = _load_default_observed(observed)
+    pairs = [
+        (name, series, *_fit_series(ds, observed, name, series))
+        for name, series in mapping.items()
+    ]
+    first, last = (int(y) for y in _model_range(ds))
+    shade = first < period[0] or last > period[1]
+    ncols = min(MAX_COLUMNS, len(pairs))
+    nrows = -(-len(pairs) // ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(PANEL_SIZE[0] * ncols, (PANEL_SIZE[1] + 0.35) * nrows + 0.9),
+        squeeze=False,
+        layout="constrained",
+    )
+    try:
+        for ax, (name, series, da, obs) in zip(axes.flat, pairs, strict=False):
+            units = str(da.attrs.get("units", ""))
+            scale, ylabel = display_scale(units, np.asarray(da.values, dtype=float))
+            if shade:
+                ax.axvspan(
+                    period[0] - 0.5,
+                    period[1] + 0.5,
+                    color="0.9",
+                    zorder=0,
+                    label="calibration period",
+                )
+            plot_model(ax, da, scale=scale)
+            plot_observed(
+                ax,
+                obs["year"].values,
+                obs.values,
+                scale=scale,
+                x_range=(first, last),
+                label=_observed_label(obs),
+            )
+            ax.set_xlim(first - 0.5, last + 0.5)
+            ax.margins(y=0.08)  # room for the diamonds at the top and bottom
+            ax.set_title(
+                f"{series.replace('_', ' ')}\n{_fit_text(table.get(series))}", fontsize=10
+            )
+            ax.set_ylabel(ylabel or "(dimensionless)")
+            _format_x(ax, "year")
+            if last - first < 6:  # a short run: every year labelled
+                ax.xaxis.set_major_locator(MultipleLocator(1))
+        for ax in axes.flat[len(pairs) :]:
+            ax.set_axis_off()
+        _fit_legend(fig, axes, len(pairs))
+        heading = title or f"Anshan model against the seed, calibration period {period[0]}–{period[1]}"
+        fig.suptitle(f"{heading}\n{_ensemble_note(ds)}", fontsize=12, weight="bold")
+    except BaseException:
+        plt.close(fig)
+        raise
+    return _save(fig, path)

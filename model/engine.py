@@ -37,6 +37,7 @@ DEFAULT_DT = 1 / 12  # years: one month, as SD tools default
 MAX_STEPS_PER_MONTH = 64  # finer steps buy nothing for monthly data
 VERSION = "0.1.0"
 BLOCK_MEMBERS = 512  # members integrated together: the block's arrays stay in cache
+SMALL_ENSEMBLE = 1000  # members up to which monthly series and ages are kept by default
 MONTH_MEANS = ("funding_effect",)  # auxiliaries recorded as their mean over the month
 THREADS = 2  # blocks run on a thread pool (numpy releases the GIL); the machine has 2 cores
 
@@ -98,8 +99,8 @@ class Clock:
     steps_per_month : int
         Ticks in a month.
     history : dict of str to ndarray
-        The monthly record so far, arrays (month, member, ...); months up to
-        ``months_done`` are filled.
+        The yearly record so far, arrays (year, member, ...); complete for the
+        years before ``months_done // 12``.
     months_done : int
         Months completed.
     """
@@ -153,19 +154,27 @@ def steps_per_month(dt: float) -> int:
 
 
 class Recorder:
-    """Monthly record: stocks and auxiliaries at month end, flows summed over the month.
+    """The record: yearly aggregates of every variable, monthly series of some.
 
-    Arrays are allocated up front from the system's variable table, so blocks of
-    members running on different threads write to disjoint slices only.
+    Stocks and auxiliaries are taken at month end, flows summed over the month; the
+    yearly value is the December level, the sum or the mean of the months (the
+    variable's ``yearly`` rule). Monthly series are kept only for ``monthly`` names,
+    which bounds memory for large ensembles. Arrays are allocated up front, so blocks
+    of members running on different threads write to disjoint slices only.
     """
 
-    def __init__(self, n_members: int, n_months: int):
-        self.data: dict[str, np.ndarray] = {}
+    def __init__(self, n_members: int, n_months: int, monthly: set[str]):
+        self.monthly: dict[str, np.ndarray] = {}
+        self.yearly: dict[str, np.ndarray] = {}
+        self.rule: dict[str, str] = {}
         self.flow_sum: dict[str, np.ndarray] = {}
         self.averaged: set[str] = set()
         for var in system.VARIABLES:
             shape = tuple(system.DIM_SIZES[d] for d in var.dims)
-            self.data[var.name] = np.zeros((n_months, n_members, *shape))
+            if var.name in monthly:
+                self.monthly[var.name] = np.zeros((n_months, n_members, *shape))
+            self.yearly[var.name] = np.zeros((n_months // 12, n_members, *shape))
+            self.rule[var.name] = var.yearly or "last"
             if var.kind in ("flow", "input") or var.name in MONTH_MEANS:
                 self.flow_sum[var.name] = np.zeros((n_members, *shape))
             if var.name in MONTH_MEANS:
@@ -189,10 +198,22 @@ class Recorder:
     def close_month(self, month: int, levels: Mapping[str, np.ndarray], block: slice) -> None:
         """Store month ``month``'s flow totals and end-of-month levels of ``block``."""
         for name, total in self.flow_sum.items():
-            self.data[name][month, block] = total[block]
+            self._store(name, month, block, total[block])
             total[block] = 0.0
         for name, value in levels.items():
-            self.data[name][month, block] = value
+            self._store(name, month, block, value)
+
+    def _store(self, name: str, month: int, block: slice, value: np.ndarray) -> None:
+        if name in self.monthly:
+            self.monthly[name][month, block] = value
+        year = self.yearly[name][month // 12, block]
+        rule = self.rule[name]
+        if rule == "sum":
+            year += value
+        elif rule == "mean":
+            year += value / 12.0
+        else:
+            year[...] = value
 
 
 def simulate(
@@ -204,6 +225,7 @@ def simulate(
     year_hooks: Iterable[YearHook] = (),
     record_age: bool | None = None,
     inputs: Mapping[str, np.ndarray] | None = None,
+    monthly: Iterable[str] | None = None,
     attrs: Mapping[str, object] | None = None,
 ) -> xr.Dataset:
     """Simulate the model from January 2016 to December of ``end_year``.
@@ -229,6 +251,10 @@ def simulate(
         Yearly exogenous inputs, each of shape (year,) for 2016..``end_year``
         (names as :func:`model.system.default_inputs`); defaults to the seed's
         2016-2019 figures continued by :data:`model.system.INPUT_CONTINUATION`.
+    monthly : iterable of str, optional
+        Variables to keep as monthly series on the ``time`` dim; every variable is
+        always kept as yearly aggregates (``NAME_yearly`` on ``year``). Default: all
+        for ensembles of at most 1,000 members, none above (memory stays bounded).
     attrs : mapping, optional
         Extra Dataset attributes (scenario name, parameter file, command line).
 
@@ -250,7 +276,15 @@ def simulate(
     initial_p = {name: v.copy() for name, v in p.items()}
     n_months = 12 * (end_year - START_YEAR + 1)
     n_members = next(iter(p.values())).shape[0]
-    record_age = n_members <= 1000 if record_age is None else record_age
+    small = n_members <= SMALL_ENSEMBLE
+    record_age = small if record_age is None else record_age
+    names = {var.name for var in system.VARIABLES}
+    if monthly is None:
+        monthly = names if small else set()
+    monthly = set(monthly)
+    if monthly - names:
+        unknown = sorted(monthly - names)[0]
+        raise InputError("option --monthly", unknown, "unknown variable; see `anshan-housing doc`")
     for shock in shocks:
         if shock.parameter not in p:
             raise InputError("shock", shock.parameter, "unknown parameter")
@@ -272,7 +306,7 @@ def simulate(
     clock = Clock(env, dt=dt, steps_per_month=k)
     year_x: dict[str, np.ndarray] = {}
     state = system.initial_state(p)
-    recorder = Recorder(n_members, n_months)
+    recorder = Recorder(n_members, n_months, monthly)
     ages: list[np.ndarray] = []
     hooks = list(year_hooks)
     blocks = [
@@ -329,7 +363,7 @@ def simulate(
             if (tick + 1) % k == 0:
                 month = tick // k
                 clock.months_done = month + 1
-                clock.history = recorder.data
+                clock.history = recorder.yearly
                 if record_age and month % 12 == 11:
                     ages.append(state["population"].copy())
             yield env.timeout(1)
@@ -350,7 +384,7 @@ def simulate(
     finally:
         if pool is not None:
             pool.shutdown()
-    ds = assemble(recorder.data, initial_p, dt, end_year, ages, attrs or {})
+    ds = assemble(recorder, initial_p, dt, end_year, ages, attrs or {})
     for name in system.INPUT_NAMES:
         ds[f"input_{name}"] = ("year", np.asarray(inputs[name], float))
         ds[f"input_{name}"].attrs.update(
@@ -360,43 +394,33 @@ def simulate(
 
 
 def assemble(
-    monthly: Mapping[str, np.ndarray],
+    recorder: Recorder,
     p: Mapping[str, np.ndarray],
     dt: float,
     end_year: int,
     ages: Sequence[np.ndarray],
     attrs: Mapping[str, object],
 ) -> xr.Dataset:
-    """Build the Dataset: monthly variables, yearly aggregates, indicators, metadata."""
+    """Build the Dataset: monthly series, yearly aggregates, indicators, metadata."""
     n_members = next(iter(p.values())).shape[0]
-    n_months = 12 * (end_year - START_YEAR + 1)
-    time = np.arange(f"{START_YEAR}-01", f"{end_year + 1}-01", dtype="datetime64[M]")
     years = np.arange(START_YEAR, end_year + 1)
-    coords = {
-        "member": np.arange(n_members),
-        "time": time.astype("datetime64[ns]"),
-        "year": years,
-        "area": list(system.AREAS),
-    }
+    coords = {"member": np.arange(n_members), "year": years, "area": list(system.AREAS)}
+    if recorder.monthly:
+        time = np.arange(f"{START_YEAR}-01", f"{end_year + 1}-01", dtype="datetime64[M]")
+        coords["time"] = time.astype("datetime64[ns]")
     variables: dict[str, tuple] = {}
     for var in system.VARIABLES:
-        data = np.moveaxis(monthly[var.name], 0, 1)
-        variables[var.name] = (
-            ("member", "time", *var.dims),
-            data,
-            {"units": var.units, "long_name": var.long_name, "source": var.source},
-        )
+        if var.name in recorder.monthly:
+            variables[var.name] = (
+                ("member", "time", *var.dims),
+                np.moveaxis(recorder.monthly[var.name], 0, 1),
+                {"units": var.units, "long_name": var.long_name, "source": var.source},
+            )
         if var.yearly:
-            yearly = data.reshape(n_members, n_months // 12, 12, *data.shape[2:])
-            if var.yearly == "sum":
-                agg, units = yearly.sum(axis=2), var.units.replace("/month", "/year")
-            elif var.yearly == "mean":
-                agg, units = yearly.mean(axis=2), var.units
-            else:
-                agg, units = yearly[:, :, -1], var.units
+            units = var.units.replace("/month", "/year") if var.yearly == "sum" else var.units
             variables[f"{var.name}_yearly"] = (
                 ("member", "year", *var.dims),
-                agg,
+                np.moveaxis(recorder.yearly[var.name], 0, 1),
                 {"units": units, "long_name": f"{var.long_name} ({var.yearly} over the year)"},
             )
     if ages:
@@ -423,7 +447,8 @@ def assemble(
                 {"long_name": f"parameter {name}", "units": "1"},
             )
     ds = xr.Dataset(variables, coords=coords, attrs=ds_attrs)
-    ds["time"].attrs.update(long_name="month (stocks at its end, flows during it)")
+    if "time" in ds.coords:
+        ds["time"].attrs.update(long_name="month (stocks at its end, flows during it)")
     ds["year"].attrs.update(long_name="calendar year", units="year")
     if ages:
         ds["age"].attrs.update(long_name="age reached in the year (100 = 100+)", units="year")

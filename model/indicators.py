@@ -98,14 +98,18 @@ def housing_indicators(ds: xr.Dataset) -> dict:
     invest_share = _param(ds, "investment_residential_share")
     sales = v["sales_yearly"]
     value = v["sales_value_yearly"]
-    clearance = trailing_clearance(ds)
-    december = xr.Variable(("member", "year"), clearance.values[:, 11::12])
+    inventory = v["residential_inventory_yearly"]
+    never = inventory.copy(data=np.where(inventory.values > 0, np.inf, 0.0))  # no sales
+    december = _ratio(12.0 * inventory, sales, never)
+    monthly = {}
+    if "sales" in ds and "residential_inventory" in ds:
+        monthly["clearance_period_monthly"] = (
+            trailing_clearance(ds), "month",
+            "clearance period (去化周期): inventory / 12-month mean sales")  # fmt: skip
     urban = v["population_yearly"].isel(area=0)
     presales = v["presales_yearly"]
     investment = (v["construction_spending_yearly"] + v["land_payments_yearly"]) / invest_share
-    return {
-        "clearance_period_monthly": (
-            clearance, "month", "clearance period (去化周期): inventory / 12-month mean sales"),
+    return monthly | {
         "clearance_period": (
             december, "month", "clearance period (去化周期) at the end of the year"),
         "residential_sales": (sales, "1e4 m**2/year", "residential (商品住宅) sales area"),

@@ -153,7 +153,7 @@ def prepare(p: dict[str, np.ndarray], dt: float, x: dict[str, np.ndarray]) -> di
     derived = population.schedules(p, dt)
     derived["dissolution_weights"] = households.dissolution_weights(p, derived)
     derived["inputs"] = x
-    urban_2015 = population.initial_state(p)["population"][:, URBAN].sum(axis=1)
+    urban_2015 = p["urban_share_2015"] * p["population_2015"]  # as in initial_state
     derived["floor_area_2015"] = p["housing_stock_2015"] / urban_2015
     return derived
 

@@ -34,7 +34,8 @@ def test_run_prints_yearly_summary(runner):
     result = runner.invoke(main, ["run", "--end-year", "2019"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split()[:3] == ["year", "population", "urban"]
+    assert lines[0].split()[:3] == ["year", "pop.", "urban"]
+    assert "sales" in lines[0] and "clearance" in lines[0] and "(yuan/m²)" in lines[1]
     assert lines[-1].startswith("2019")
     assert 3.53 < float(lines[-1].split()[1]) < 3.58
 

@@ -114,3 +114,23 @@ def test_end_year_before_start_refused(run_values):
 def test_record_age_off_drops_age_dim(run_values):
     ds = simulate(run_values, record_age=False, end_year=2016)
     assert "age" not in ds.dims and "population_by_age" not in ds
+
+
+def test_yearly_only_record_matches_monthly_record(run_values):
+    full = simulate(run_values, record_age=False)
+    lean = simulate(run_values, record_age=False, monthly=())
+    assert "time" not in lean.dims and "sales" not in lean
+    for name in [
+        "sales_area",
+        "clearance_period",
+        "price_yearly",
+        "population_total",
+        "births_yearly",
+        "development_investment",
+    ]:
+        np.testing.assert_allclose(lean[name].values, full[name].values, rtol=1e-12)
+
+
+def test_unknown_monthly_variable_refused(run_values):
+    with pytest.raises(InputError, match="unknown variable"):
+        simulate(run_values, monthly=["no_such_thing"])
