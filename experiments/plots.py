@@ -59,6 +59,7 @@ from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 from matplotlib.ticker import MultipleLocator  # noqa: E402
 
 from calibration.observed import load_observed  # noqa: E402
+from calibration.statistics import FitStatistics  # noqa: E402
 from model.errors import InputError  # noqa: E402
 
 #: Resolution of written PNGs (dots per inch): the population figure (13.5 x 8.4 in)
@@ -1079,7 +1080,7 @@ def _fit_series(
     return da, obs.dropna("year")
 
 
-def _fit_text(stats) -> str:
+def _fit_text(stats: FitStatistics | None) -> str:
     """Second title line of a `fit_figure` panel: the fit statistics of its series."""
     if stats is None:
         return "no fit statistics"
@@ -1087,14 +1088,17 @@ def _fit_text(stats) -> str:
     mape = f"MAPE {percent:.2f} %" if percent < 1 else f"MAPE {percent:.1f} %"
     if stats.single_point:
         return f"{mape}  (one observed year: no R², U)"
-    return f"{mape}  R² {stats.r2:.2f}  Uᴹ {stats.um:.2f} Uˢ {stats.us:.2f} Uᶜ {stats.uc:.2f}"
+    return (  # mathtext: Theil's capital superscripts, which Unicode lacks for S and C
+        f"{mape}  R² {stats.r2:.2f}  $U^M$ {stats.um:.2f}  $U^S$ {stats.us:.2f}  "
+        f"$U^C$ {stats.uc:.2f}"
+    )
 
 
 #: Key to the statistics in the titles of `fit_figure`.
 _FIT_KEY = (
     "MAPE: mean absolute percent error\n"
     "R²: squared correlation of model and seed\n"
-    "Uᴹ, Uˢ, Uᶜ: shares of the mean square error due to\n"
+    "$U^M$, $U^S$, $U^C$: shares of the mean square error due to\n"
     "unequal means (bias), unequal variation and\n"
     "imperfect covariation (Theil; Sterman 1984)"
 )
@@ -1132,7 +1136,7 @@ def _fit_legend(fig: Figure, axes: np.ndarray, n_panels: int) -> None:
 def fit_figure(
     ds: xr.Dataset,
     observed: xr.Dataset | None,
-    table: Mapping[str, object],
+    table: Mapping[str, FitStatistics],
     path: str | Path,
     *,
     mapping: Mapping[str, str],
@@ -1144,7 +1148,8 @@ def fit_figure(
     Each panel draws a model variable (a line for one member, the median and
     5-95 % band for an ensemble) and the seed's observations of it, titled with the
     observed series' name and its statistics from `table`, e.g.
-    ``"sales area"`` over ``"MAPE 3.2 %  R² 0.91  Uᴹ 0.05 Uˢ 0.10 Uᶜ 0.85"``.
+    ``"sales area"`` over ``"MAPE 3.2 %  R² 0.91  Uᴹ 0.05  Uˢ 0.10  Uᶜ 0.85"`` (the U
+    with capital superscripts, in mathtext).
     When the run reaches beyond `period` the whole run is drawn and `period` is
     shaded as the calibration period.
 
@@ -1158,8 +1163,8 @@ def fit_figure(
         Observed series on a ``year`` dim (`calibration.observed.load_observed`, used
         when None).
     table : mapping of str to calibration.statistics.FitStatistics
-        Observed series name -> its fit statistics; a series without an entry is
-        drawn with "no fit statistics" in its title.
+        Observed series name -> its fit statistics (`calibration.statistics.fit_statistics`);
+        a series without an entry is drawn with "no fit statistics" in its title.
     path : str or pathlib.Path
         PNG to write; its folder is created if missing.
     mapping : mapping of str to str
@@ -1184,15 +1189,17 @@ def fit_figure(
         If `mapping` is empty or names a variable not in `ds` or a series not in
         `observed`, a variable has no ``year`` dim or other dims than ``member``
         (and ``scenario``), or its units differ from the observed series'.
+    TypeError
+        If a value of `table` is not a `FitStatistics`.
     """
     if not mapping:
         raise InputError(_source(ds), "mapping", "fit_figure needs at least one variable")
     require(ds, list(mapping), "fit_figure")
+    wrong = {k: type(v).__name__ for k, v in table.items() if not isinstance(v, FitStatistics)}
+    if wrong:
+        raise TypeError(f"fit_figure: table values must be FitStatistics, got {wrong}")
     observed = _load_default_observed(observed)
-    pairs = [
-        (name, series, *_fit_series(ds, observed, name, series))
-        for name, series in mapping.items()
-    ]
+    pairs = [(series, *_fit_series(ds, observed, name, series)) for name, series in mapping.items()]
     first, last = (int(y) for y in _model_range(ds))
     shade = first < period[0] or last > period[1]
     ncols = min(MAX_COLUMNS, len(pairs))
@@ -1205,7 +1212,7 @@ def fit_figure(
         layout="constrained",
     )
     try:
-        for ax, (name, series, da, obs) in zip(axes.flat, pairs, strict=False):
+        for ax, (series, da, obs) in zip(axes.flat, pairs, strict=False):
             units = str(da.attrs.get("units", ""))
             scale, ylabel = display_scale(units, np.asarray(da.values, dtype=float))
             if shade:
@@ -1227,9 +1234,7 @@ def fit_figure(
             )
             ax.set_xlim(first - 0.5, last + 0.5)
             ax.margins(y=0.08)  # room for the diamonds at the top and bottom
-            ax.set_title(
-                f"{series.replace('_', ' ')}\n{_fit_text(table.get(series))}", fontsize=10
-            )
+            ax.set_title(f"{series.replace('_', ' ')}\n{_fit_text(table.get(series))}", fontsize=10)
             ax.set_ylabel(ylabel or "(dimensionless)")
             _format_x(ax, "year")
             if last - first < 6:  # a short run: every year labelled
@@ -1237,7 +1242,9 @@ def fit_figure(
         for ax in axes.flat[len(pairs) :]:
             ax.set_axis_off()
         _fit_legend(fig, axes, len(pairs))
-        heading = title or f"Anshan model against the seed, calibration period {period[0]}–{period[1]}"
+        heading = (
+            title or f"Anshan model against the seed, calibration period {period[0]}–{period[1]}"
+        )
         fig.suptitle(f"{heading}\n{_ensemble_note(ds)}", fontsize=12, weight="bold")
     except BaseException:
         plt.close(fig)

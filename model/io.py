@@ -24,6 +24,7 @@ from model.parameters import (
     resolve_values,
 )
 
+VALUES_FILE_TABLES = ("values", "meta", "fit", "statistics", "uncertainty")
 CALIBRATED_FILE = Path(__file__).resolve().parent.parent / "calibration" / "calibrated.toml"
 
 
@@ -54,9 +55,10 @@ def load_run_values(
     path = Path(params_file)
     raw = read_toml(path)
     if "values" in raw:
-        extra = sorted(set(raw) - {"values", "fit", "meta"})
+        extra = sorted(set(raw) - set(VALUES_FILE_TABLES))
         if extra:
-            raise InputError(path, extra[0], "unknown table; allowed: values, fit, meta")
+            allowed = ", ".join(VALUES_FILE_TABLES)
+            raise InputError(path, extra[0], f"unknown table; allowed: {allowed}")
         if not isinstance(raw["values"], dict):
             raise InputError(path, "values", "must be a table of name = number")
         return table, resolve_values(table, (str(path), raw["values"])), str(path)

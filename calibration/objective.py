@@ -1,0 +1,160 @@
+"""Calibration objective: weighted squared relative errors of yearly outputs.
+
+The set-up file ``calibration/calibration.toml`` names the free parameters (bounds from
+the parameter file) and, for each fitted series, the model variable, the observed
+series, its weight and the reason for that weight. :class:`Objective` evaluates many
+candidate parameter vectors in one ensemble run (one member each), which is what
+``differential_evolution(vectorized=True)`` hands it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from calibration.observed import SERIES, load_observed
+from model.engine import START_YEAR, simulate
+from model.errors import InputError
+from model.parameters import ParameterTable, read_toml
+
+DEFAULT_SETUP = Path(__file__).with_name("calibration.toml")
+CALIBRATION_YEARS = (2016, 2019)
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One fitted series: model variable, observed series, weight and its reason."""
+
+    model: str
+    observed: str
+    weight: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class CalibrationSetup:
+    """Free parameters (names) and fitted series of a calibration."""
+
+    free: tuple[str, ...]
+    series: tuple[SeriesSpec, ...]
+    source: str
+
+
+def load_setup(table: ParameterTable, path: str | Path | None = None) -> CalibrationSetup:
+    """Read and check the calibration set-up file.
+
+    Raises
+    ------
+    InputError
+        Unknown or duplicate free parameters, unknown observed series, missing
+        fields, non-positive weights.
+    """
+    path = Path(path) if path is not None else DEFAULT_SETUP
+    raw = read_toml(path)
+    unknown = sorted(set(raw) - {"free", "series"})
+    if unknown:
+        raise InputError(path, unknown[0], "unknown table; allowed: free, series")
+    names = raw.get("free", {}).get("names")
+    if not isinstance(names, list) or not names:
+        raise InputError(path, "free.names", "must be a non-empty list of parameter names")
+    for name in names:
+        if name not in table:
+            raise InputError(path, f"free.names: {name}", "unknown parameter")
+    if len(set(names)) != len(names):
+        raise InputError(path, "free.names", "lists a parameter twice")
+    specs = []
+    for i, entry in enumerate(raw.get("series", [])):
+        where = f"series[{i}]"
+        missing = [f for f in ("model", "observed", "weight", "reason") if f not in entry]
+        if missing:
+            raise InputError(path, f"{where}.{missing[0]}", "missing")
+        if entry["observed"] not in SERIES:
+            raise InputError(path, f"{where}.observed", f"unknown series {entry['observed']!r}")
+        weight = entry["weight"]
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+            raise InputError(path, f"{where}.weight", f"must be a positive number, got {weight!r}")
+        specs.append(
+            SeriesSpec(entry["model"], entry["observed"], float(weight), str(entry["reason"]))
+        )
+    if not specs:
+        raise InputError(path, "series", "no fitted series")
+    return CalibrationSetup(tuple(names), tuple(specs), str(path))
+
+
+@dataclass(frozen=True)
+class Target:
+    """Observed points of one series inside the calibration years."""
+
+    spec: SeriesSpec
+    years: np.ndarray
+    values: np.ndarray
+
+
+class Objective:
+    """Weighted squared relative errors of the model's yearly outputs (dimensionless).
+
+    Parameters
+    ----------
+    setup : CalibrationSetup
+        Free parameters and fitted series.
+    base : mapping of str to float
+        Values of every parameter; the free ones are replaced by the candidates.
+    observed : xarray.Dataset, optional
+        Observed series (``load_observed()`` by default).
+    years : tuple of int
+        First and last calibration year (inclusive).
+    """
+
+    def __init__(
+        self,
+        setup: CalibrationSetup,
+        base: Mapping[str, float],
+        observed: xr.Dataset | None = None,
+        years: tuple[int, int] = CALIBRATION_YEARS,
+    ):
+        self.setup = setup
+        self.base = dict(base)
+        self.years = years
+        observed = load_observed() if observed is None else observed
+        self.targets: list[Target] = []
+        for spec in setup.series:
+            series = observed[spec.observed].sel(year=slice(*years))
+            keep = np.isfinite(series.values)
+            if keep.any():
+                self.targets.append(Target(spec, series["year"].values[keep], series.values[keep]))
+        self.labels = [f"{t.spec.observed} {y}" for t in self.targets for y in t.years]
+        self.n_points = len(self.labels)
+        self.runs = 0
+
+    def simulate(self, candidates: np.ndarray) -> xr.Dataset:
+        """Run one member per candidate row (shape (member, free)), yearly record only."""
+        candidates = np.atleast_2d(candidates)
+        values = dict(self.base)
+        for j, name in enumerate(self.setup.free):
+            values[name] = candidates[:, j]
+        self.runs += candidates.shape[0]
+        return simulate(values, end_year=self.years[1], monthly=(), record_age=False)
+
+    def residuals_of(self, ds: xr.Dataset) -> np.ndarray:
+        """Weighted relative errors sqrt(w) (model / observed - 1), shape (member, point)."""
+        columns = []
+        for target in self.targets:
+            model = ds[target.spec.model].values[:, target.years - START_YEAR]
+            columns.append(np.sqrt(target.spec.weight) * (model / target.values - 1.0))
+        return np.concatenate(columns, axis=1)
+
+    def residuals(self, candidates: np.ndarray) -> np.ndarray:
+        """Weighted relative errors of each candidate, shape (member, point)."""
+        return self.residuals_of(self.simulate(candidates))
+
+    def __call__(self, candidates: np.ndarray) -> np.ndarray:
+        """Objective of each candidate (sum of squared weighted errors), shape (member,)."""
+        return np.sum(self.residuals(candidates) ** 2, axis=1)
+
+    def start(self) -> np.ndarray:
+        """The base values of the free parameters, shape (free,)."""
+        return np.array([self.base[name] for name in self.setup.free], dtype=float)
