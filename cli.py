@@ -167,11 +167,153 @@ def run(params_file, dt_text, end_year, out, plot_dir, force):
             click.echo(f"wrote {path}")
 
 
-def _check_plot_dir(plot_dir: str, force: bool) -> None:
+@main.command()
+@_params_option
+@click.option("--report", is_flag=True, help="Fit table of the parameters in use; no fitting.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the search.")
+@click.option(
+    "--maxiter",
+    default=150,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Generations of the differential evolution.",
+)
+@click.option(
+    "--popsize",
+    default=15,
+    show_default=True,
+    type=click.IntRange(2, 1_000),
+    help="Population size factor (members per generation = popsize x free).",
+)
+@click.option(
+    "--holdout",
+    is_flag=True,
+    help="Also calibrate on 2016-2018 and report the errors of the 2019 prediction.",
+)
+@click.option(
+    "--setup",
+    "setup_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Calibration set-up file (default calibration/calibration.toml).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Write the result (values, objective, statistics) to this TOML file.",
+)
+@click.option(
+    "--plot",
+    "plot_dir",
+    type=click.Path(file_okay=False),
+    help="Write the fit figure (fit.png) into this folder.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, out, plot_dir,
+              force):  # fmt: skip
+    """Fit the model to the seed's 2016-2019 figures and report the fit.
+
+    Example: anshan-housing calibrate --out calibrated.toml --plot figures
+    """
+    from calibration import fit
+    from calibration.objective import load_setup
+    from calibration.observed import load_observed
+    from model.engine import simulate
+    from model.io import check_output_path, load_run_values
+    from model.parameters import load_parameters, resolve_values
+
+    if out:
+        if report:
+            raise InputError("option --out", out, "--report fits nothing; drop --out")
+        check_output_path(out, force)
+    if plot_dir:
+        _check_plot_dir(plot_dir, force, names=("fit.png",))
+    observed = load_observed()
+    if report:
+        table, values, label = load_run_values(params_file)
+        setup = load_setup(table, setup_file)
+        click.echo(f"fit of the parameters in {label}")
+    else:
+        table = load_parameters()
+        _, start, label = load_run_values(params_file) if params_file else (None, None, "")
+        values = start if params_file else resolve_values(table)
+        setup = load_setup(table, setup_file)
+        click.echo(
+            f"calibrating {len(setup.free)} parameters on {len(setup.series)} series (seed {seed})"
+        )
+        bar = click.progressbar(length=maxiter, label="differential evolution", file=sys.stderr)
+        with bar:
+            result = fit.calibrate(
+                table, setup, values, seed=seed, maxiter=maxiter, popsize=popsize,
+                progress=lambda generation, best: bar.update(1),
+            )  # fmt: skip
+        values = {**values, **result.values}
+        click.echo(
+            f"objective: {result.start_objective:.4f} at the start, "
+            f"{result.global_objective:.4f} after the global search, "
+            f"{result.objective:.4f} after the polish ({result.runs:,} model runs)"
+        )
+        click.echo(_uncertainty_table(result))
+    ds = simulate(values)
+    statistics = fit.fit_table(ds, setup, observed)
+    click.echo(_fit_rows(statistics, setup))
+    from calibration.statistics import fit_statistics
+
+    seed_2019 = observed["population_resident"].sel(year=2019).item()
+    population = ds["population_total"].sel(year=2019).item()
+    statistics["population_resident"] = fit_statistics([population], [seed_2019])
+    area = ds["per_capita_floor_area"].sel(year=2019).item()
+    click.echo(f"2019: residents {population / 1e6:.4f} M (seed 3.553), "
+               f"per-capita floor area {area:.2f} m² (seed 31.6)")  # fmt: skip
+    if holdout:
+        _, errors = fit.out_of_sample(table, setup, resolve_values(table), observed, seed=seed,
+                                      maxiter=maxiter, popsize=popsize)  # fmt: skip
+        click.echo("out of sample: calibrated on 2016-2018, 2019 predicted")
+        for e in errors:
+            click.echo(f"  {e.series:<26} observed {e.observed:>10.2f}  predicted "
+                       f"{e.predicted:>10.2f}  error {100 * e.relative:+6.1f} %")  # fmt: skip
+    if out and not report:
+        fit.save_result(result, statistics, out, setup)
+        click.echo(f"wrote {out}")
+    if plot_dir:
+        from experiments.plots import fit_figure
+
+        mapping = {spec.model: spec.observed for spec in setup.series}
+        mapping["population_total"] = "population_resident"
+        path = fit_figure(ds, observed, statistics, Path(plot_dir) / "fit.png", mapping=mapping,
+                          title="Calibration 2016-2019: model and seed")  # fmt: skip
+        click.echo(f"wrote {path}")
+
+
+def _fit_rows(statistics, setup) -> str:
+    from calibration.statistics import format_fit_table
+
+    bounds = {spec.observed: spec.mape_bound for spec in setup.series}
+    return format_fit_table([(name, st, bounds.get(name)) for name, st in statistics.items()])
+
+
+def _uncertainty_table(result) -> str:
+    lines = [f"{'parameter':<30} {'value':>12} {'95 % interval':>27}  points  identified"]
+    for name in result.free:
+        low, high = result.intervals.get(name, (np.nan, np.nan))
+        flag = "yes" if result.identified.get(name) else "NO (wider than its range)"
+        lines.append(f"{name:<30} {result.values[name]:>12.5g} [{low:>11.4g}, {high:>11.4g}]"
+                     f"  {result.points.get(name, 0):>6}  {flag}")  # fmt: skip
+    if result.correlation is not None:
+        k = len(result.free)
+        pairs = [(abs(result.correlation[i, j]), result.free[i], result.free[j])
+                 for i in range(k) for j in range(i + 1, k)]  # fmt: skip
+        strong = sorted((p for p in pairs if p[0] > 0.9), reverse=True)[:5]
+        for r, a, b in strong:
+            lines.append(f"warning: |correlation| {r:.2f} between {a} and {b}")
+    return "\n".join(lines)
+
+
+def _check_plot_dir(plot_dir: str, force: bool, names=("population.png", "housing.png")) -> None:
     path = Path(plot_dir)
     if path.exists() and not path.is_dir():
         raise InputError("option --plot", plot_dir, "is a file, not a folder")
-    if path.is_dir() and any(path.glob("*.png")) and not force:
+    if path.is_dir() and any((path / name).exists() for name in names) and not force:
         raise InputError(
             "option --plot", plot_dir, "holds figures already; add --force to overwrite"
         )

@@ -197,7 +197,9 @@ def run_with(values: Mapping[str, float], end_year: int = 2025):
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | np.floating | np.integer):
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
         return repr(float(value))
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
@@ -232,7 +234,7 @@ def save_result(
             "note": "written by `anshan-housing calibrate --out`; [values] override "
             "model/parameters.toml",
             "date": _dt.date.today().isoformat(),
-            "setup": setup.source,
+            "setup": Path(setup.source).name,
             "seed": result.seed,
             "years": list(result.years),
             "model_runs": result.runs,
@@ -244,8 +246,7 @@ def save_result(
             "objective_global_search": result.global_objective,
         },
         "statistics": {
-            series: {"n": st.n, "mape": st.mape, "r2": st.r2, "um": st.um, "us": st.us,
-                     "uc": st.uc}
+            series: {"n": st.n, "mape": st.mape, "r2": st.r2, "um": st.um, "us": st.us, "uc": st.uc}
             for series, st in statistics.items()
         },  # fmt: skip
         "uncertainty": {
@@ -260,3 +261,42 @@ def save_result(
     }
     text = to_toml(data)
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class HoldoutError:
+    """Error of a 2019 prediction from a fit on the earlier years."""
+
+    series: str
+    observed: float
+    predicted: float
+
+    @property
+    def relative(self) -> float:
+        """Relative error of the prediction (1)."""
+        return self.predicted / self.observed - 1.0
+
+
+def out_of_sample(
+    table: ParameterTable,
+    setup: CalibrationSetup,
+    base: Mapping[str, float],
+    observed,
+    *,
+    seed: int = 0,
+    maxiter: int = 80,
+    popsize: int = 10,
+    fit_years: tuple[int, int] = (2016, 2018),
+    predict_year: int = 2019,
+) -> tuple[CalibrationResult, list[HoldoutError]]:
+    """Calibrate on ``fit_years`` and compare the prediction of ``predict_year``."""
+    result = calibrate(table, setup, base, seed=seed, maxiter=maxiter, popsize=popsize,
+                       years=fit_years, polish=True)  # fmt: skip
+    ds = simulate({**base, **result.values}, end_year=predict_year, monthly=(), record_age=False)
+    errors = []
+    for spec in setup.series:
+        value = observed[spec.observed].sel(year=predict_year).item()
+        if np.isfinite(value):
+            predicted = float(ds[spec.model].values[0, predict_year - START_YEAR])
+            errors.append(HoldoutError(spec.observed, value, predicted))
+    return result, errors

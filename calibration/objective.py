@@ -33,6 +33,7 @@ class SeriesSpec:
     observed: str
     weight: float
     reason: str
+    mape_bound: float | None = None
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,16 @@ def load_setup(table: ParameterTable, path: str | Path | None = None) -> Calibra
         weight = entry["weight"]
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
             raise InputError(path, f"{where}.weight", f"must be a positive number, got {weight!r}")
+        bound = entry.get("mape_bound")
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int | float)
+                                  or not 0 < bound < 1):  # fmt: skip
+            raise InputError(
+                path, f"{where}.mape_bound", f"must be a fraction in (0, 1), got {bound!r}"
+            )
         specs.append(
-            SeriesSpec(entry["model"], entry["observed"], float(weight), str(entry["reason"]))
-        )
+            SeriesSpec(entry["model"], entry["observed"], float(weight), str(entry["reason"]),
+                       None if bound is None else float(bound))
+        )  # fmt: skip
     if not specs:
         raise InputError(path, "series", "no fitted series")
     return CalibrationSetup(tuple(names), tuple(specs), str(path))
