@@ -285,6 +285,110 @@ def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, 
         click.echo(f"wrote {path}")
 
 
+@main.command()
+def scenarios():
+    """List the shipped scenarios with their descriptions.
+
+    Example: anshan-housing scenarios
+    """
+    from experiments.scenarios import load_scenario, shipped_scenarios
+    from model.parameters import load_parameters
+
+    table = load_parameters()
+    for path in shipped_scenarios():
+        scenario = load_scenario(path, table)
+        variants = ", ".join(kind for kind, _ in scenario.variants) or "none"
+        click.echo(f"{scenario.name}\n    policy: {scenario.policy}; variants: {variants}")
+        click.echo(f"    {scenario.description}")
+
+
+OUTPUT_FILES = ("scorecard.csv", "comparison.nc", "comparison.png")
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@_params_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for scorecard.csv, comparison.nc and comparison.png.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def compare(names, params_file, out_dir, force):
+    """Run scenarios (all shipped ones by default) and print the Table 1 scorecard.
+
+    NAMES are shipped scenario names or paths to scenario files.
+
+    Example: anshan-housing compare plan-table2 five-category --out results
+    """
+    from experiments.scenarios import find_scenario, load_scenario, run_scenario, shipped_scenarios
+    from experiments.scorecard import format_scorecard, scorecard, scorecard_csv
+    from model.io import load_run_values
+
+    table, values, label = load_run_values(params_file)
+    paths = [find_scenario(n) for n in names] if names else shipped_scenarios()
+    chosen = [load_scenario(p, table) for p in paths]
+    if len({s.name for s in chosen}) != len(chosen):
+        raise InputError("arguments", "NAMES", "a scenario is named twice")
+    if out_dir:
+        _check_out_dir(out_dir, OUTPUT_FILES, force)
+    command = " ".join(sys.argv)
+    runs = {s.name: run_scenario(s, values, attrs={"parameter_file": label, "command": command})
+            for s in chosen}  # fmt: skip
+    cards = {name: scorecard(ds) for name, ds in runs.items()}
+    click.echo(f"scorecard against the plan's Table 1 (parameters: {label})")
+    click.echo(format_scorecard(cards))
+    if out_dir:
+        from experiments.comparison import comparison_dataset
+        from experiments.plots import comparison_figure
+        from model.io import save_netcdf, write_atomic
+
+        folder = Path(out_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        combined = comparison_dataset(runs)
+        write_atomic(folder / "scorecard.csv", lambda t: t.write_text(scorecard_csv(cards)))
+        save_netcdf(combined, folder / "comparison.nc")
+        comparison_figure(combined, folder / "comparison.png")
+        for name in OUTPUT_FILES:
+            click.echo(f"wrote {folder / name}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--var", "variables", multiple=True, help="Variable to draw (repeatable).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Folder for the PNG.",
+)
+def plot(file, variables, out_dir):
+    """Draw variables of a saved run, comparison or sweep (NetCDF).
+
+    Example: anshan-housing plot results/comparison.nc --var average_price --out figures
+    """
+    from experiments.plots import plot_file
+
+    for path in plot_file(file, list(variables) or None, out_dir):
+        click.echo(f"wrote {path}")
+
+
+def _check_out_dir(out_dir: str, names, force: bool) -> None:
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("option --out", out_dir, "is a file, not a folder")
+    parent = folder.parent if str(folder.parent) else Path(".")
+    if not folder.exists() and not parent.is_dir():
+        raise InputError("option --out", out_dir, f"folder {parent} does not exist")
+    existing = [n for n in names if (folder / n).exists()]
+    if existing and not force:
+        raise InputError("option --out", out_dir, f"holds {existing[0]} already; add --force")
+
+
 def _fit_rows(statistics, setup) -> str:
     from calibration.statistics import format_fit_table
 

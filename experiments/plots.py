@@ -132,6 +132,9 @@ UNIT_LABELS: dict[str, str] = {
     "month": "months",
     "ha": "ha",
     "ha/year": "ha/yr",
+    "hectare": "ha",
+    "hectare/year": "ha/yr",
+    "hectare/month": "ha/month",
     "1": "",
 }
 
@@ -274,6 +277,7 @@ def plot_model(
     color: str = MODEL_COLOR,
     label: str = "model",
     band: bool = True,
+    band_alpha: float = 0.2,
     **line_kwargs,
 ) -> None:
     """Draw one model series: a line, or the ensemble median and a 5-95 % band.
@@ -292,6 +296,8 @@ def plot_model(
         Legend label; with a band, `legend` shows band and median as one entry.
     band : bool
         Draw the band when there are several members.
+    band_alpha : float
+        Opacity of the band, 0-1 (lower when many bands overlap).
     **line_kwargs
         Passed to `Axes.plot` (linestyle, linewidth ...).
     """
@@ -309,7 +315,7 @@ def plot_model(
                 low,
                 high,
                 color=color,
-                alpha=0.2,
+                alpha=band_alpha,
                 linewidth=0,
                 label=f"{_BAND_PREFIX}{label}",
             )
@@ -1250,3 +1256,515 @@ def fit_figure(
         plt.close(fig)
         raise
     return _save(fig, path)
+
+
+# ------------------------------------------------------------------ scenario comparison
+
+#: First and last year of the Anshan 2021-2025 housing plan, shaded in `comparison_figure`.
+PLAN_PERIOD = (2021, 2025)
+
+#: Fill colour of the plan period, of the plan's clearance band and colour of its
+#: floor-area target line.
+PLAN_PERIOD_COLOR = "#fbeed2"
+TARGET_COLOR = "tab:green"
+
+#: Line colours of the scenarios in `comparison_figure`: the tab10 palette without red,
+#: which marks the seed's observed points. From the tenth scenario on the colours
+#: repeat with dashed lines.
+SCENARIO_COLORS = (
+    "tab:blue",
+    "tab:orange",
+    "tab:green",
+    "tab:purple",
+    "tab:brown",
+    "tab:pink",
+    "tab:gray",
+    "tab:olive",
+    "tab:cyan",
+)
+
+#: Panels of `comparison_figure`: model variable and panel title. The clearance
+#: period is drawn monthly (``clearance_period_monthly``) when the Dataset has it.
+COMPARISON_PANELS: tuple[tuple[str, str], ...] = (
+    ("land_transacted_yearly", "residential land supplied"),
+    ("presale_permits", "new presale permits (commodity housing)"),
+    ("residential_inventory_yearly", "unsold residential inventory, end of year"),
+    ("clearance_period", "clearance period (inventory / mean monthly sales)"),
+    ("average_price", "average sales price"),
+    ("per_capita_floor_area", "residential floor area per urban resident"),
+    ("population_total", "resident population, end of year"),
+)
+
+#: Model variable -> observed series of the comparison panels beyond `OBSERVED_NAMES`.
+_COMPARISON_OBSERVED = {"clearance_period_monthly": "clearance_period"}
+
+#: Most variable names quoted in the message of an unknown variable in `plot_file`.
+MAX_LISTED = 15
+
+
+def as_members(ds: xr.Dataset) -> xr.Dataset:
+    """Treat a sweep's ``sample`` dimension as ensemble members.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Model output; a parameter sweep has a ``sample`` dimension instead of (or
+        besides) ``member``.
+
+    Returns
+    -------
+    xarray.Dataset
+        `ds` itself without a ``sample`` dimension; else ``sample`` renamed
+        ``member``, or, when both are present, the two stacked into one
+        ``member`` dimension of ``sample x member`` runs, so that the figures draw
+        the median and 5-95 % band over all of them.
+    """
+    if "sample" not in ds.dims:
+        return ds
+    if "member" not in ds.dims:
+        return ds.rename({"sample": "member"})
+    stacked = ds.stack(_runs=("sample", "member"), create_index=False)
+    stacked = stacked.drop_vars(
+        [c for c in ("sample", "member") if c in stacked.coords], errors="ignore"
+    )
+    return stacked.rename({"_runs": "member"})
+
+
+def _comparison_names(ds: xr.Dataset) -> list[str]:
+    """Variables of the comparison panels, the monthly clearance period if present."""
+    names = [name for name, _ in COMPARISON_PANELS]
+    if "clearance_period_monthly" in ds.data_vars:
+        names[names.index("clearance_period")] = "clearance_period_monthly"
+    return names
+
+
+def _scenario_style(i: int) -> dict:
+    """Colour and line style of the i-th scenario (0-based)."""
+    n = len(SCENARIO_COLORS)
+    return {"color": SCENARIO_COLORS[i % n], "linestyle": "-" if i < n else "--"}
+
+
+def _shade_plan_period(ax: Axes, x_dim: str, x: np.ndarray) -> None:
+    """Shade the plan period on a year axis or a monthly axis."""
+    first, last = PLAN_PERIOD
+    if x_dim == "year":
+        ax.axvspan(first - 0.5, last + 0.5, color=PLAN_PERIOD_COLOR, zorder=0, linewidth=0)
+    else:
+        end = min(np.datetime64(f"{last + 1}-01-01", "ns"), x.max() + np.timedelta64(15, "D"))
+        ax.axvspan(
+            np.datetime64(f"{first}-01-01", "ns"),
+            end,
+            color=PLAN_PERIOD_COLOR,
+            zorder=0,
+            linewidth=0,
+        )
+
+
+def _set_x_limits(ax: Axes, x_dim: str, x: np.ndarray) -> None:
+    if x_dim == "year":
+        ax.set_xlim(x.min() - 0.5, x.max() + 0.5)
+    else:
+        half_month = np.timedelta64(15, "D")
+        ax.set_xlim(x.min() - half_month, x.max() + half_month)
+
+
+def _comparison_panel(
+    ax: Axes,
+    ds: xr.Dataset,
+    name: str,
+    title: str,
+    observed: xr.Dataset,
+    band_alpha: float,
+) -> int:
+    """One panel of `comparison_figure`; returns the number of observed points drawn."""
+    da = ds[name]
+    x_dim = _x_dim(da)
+    extra = [d for d in da.dims if d not in (x_dim, "member", "scenario")]
+    if extra:
+        raise InputError(
+            _source(ds),
+            name,
+            f"has dims {da.dims}; comparison_figure draws one line per scenario: select "
+            f"or sum over {', '.join(repr(d) for d in extra)} first",
+        )
+    x = _x_values(da, x_dim)
+    units = str(da.attrs.get("units", ""))
+    scale, ylabel = display_scale(units, np.asarray(da.values, dtype=float))
+    _shade_plan_period(ax, x_dim, x)
+    if "scenario" in da.dims:
+        lines = [(str(s), da.isel(scenario=i)) for i, s in enumerate(da["scenario"].values)]
+    else:
+        lines = [("model", da)]
+    for i, (label, sub) in enumerate(lines):
+        plot_model(
+            ax,
+            sub,
+            scale=scale,
+            label=label,
+            band_alpha=band_alpha,
+            linewidth=1.6,
+            **_scenario_style(i),
+        )
+    drawn = 0
+    obs = _observed_series(observed, name, {**OBSERVED_NAMES, **_COMPARISON_OBSERVED})
+    if obs is not None and units_compatible(str(obs.attrs.get("units", "")), units, x_dim):
+        valid = obs.dropna("year")
+        drawn = plot_observed(
+            ax,
+            valid["year"].values,
+            valid.values,
+            scale=scale,
+            x_dim=x_dim,
+            x_range=(x.min(), x.max()),
+            label=OBSERVED_LABEL,
+        )
+    if x_dim == "time":
+        title = f"{title}, monthly"
+    ax.set_title(_wrap(title, 48), fontsize=10)
+    ax.set_ylabel(ylabel or "(dimensionless)")
+    _format_x(ax, x_dim)
+    _set_x_limits(ax, x_dim, x)
+    return drawn
+
+
+def draw_comparison(
+    ds: xr.Dataset,
+    observed: xr.Dataset | None = None,
+    *,
+    band: tuple[float, float] | None = (15.0, 18.0),
+    floor_area_target: float | None = 36.0,
+    title: str | None = None,
+) -> Figure:
+    """The figure of `comparison_figure`, not saved: for callers that add to it.
+
+    Parameters and errors as in `comparison_figure`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Seven panels (row-major, in the order of `COMPARISON_PANELS`) and a legend in
+        the eighth cell. The caller closes it (``matplotlib.pyplot.close``).
+    """
+    ds = as_members(ds)
+    names = _comparison_names(ds)
+    require(ds, names, "comparison_figure")
+    if band is not None:
+        low, high = (float(v) for v in band)
+        if not (np.isfinite(low) and np.isfinite(high) and 0 <= low < high):
+            raise InputError(
+                "comparison_figure",
+                "band",
+                f"{band!r}: need two finite months, 0 <= low < high, e.g. (15, 18)",
+            )
+    if floor_area_target is not None and not (
+        np.isfinite(floor_area_target) and floor_area_target > 0
+    ):
+        raise InputError(
+            "comparison_figure",
+            "floor_area_target",
+            f"{floor_area_target!r}: need a positive floor area (m²/person), e.g. 36",
+        )
+    n_scenarios = int(ds.sizes.get("scenario", 1))
+    if n_scenarios > MAX_LINES:
+        raise InputError(
+            _source(ds),
+            "scenario",
+            f"{n_scenarios} scenarios; comparison_figure draws at most {MAX_LINES} "
+            "readably: select some first, e.g. ds.isel(scenario=slice(0, 8))",
+        )
+    observed = _load_default_observed(observed)
+    several = _members(ds) > 1
+    band_alpha = 0.2 if n_scenarios <= 3 else 0.12
+    fig, axes = plt.subplots(2, 4, figsize=(17.6, 8.6), layout="constrained")
+    try:
+        n_observed = 0
+        panels = dict(COMPARISON_PANELS)
+        for ax, name in zip(axes.flat, names, strict=False):
+            key = "clearance_period" if name == "clearance_period_monthly" else name
+            n_observed += _comparison_panel(ax, ds, name, panels[key], observed, band_alpha)
+        ax_clear = axes.flat[3]  # in the order of COMPARISON_PANELS
+        ax_area = axes.flat[names.index("per_capita_floor_area")]
+        band_label = None
+        if band is not None:
+            band_label = f"plan target {low:g}-{high:g} months"
+            ax_clear.axhspan(
+                low, high, color=TARGET_COLOR, alpha=0.22, linewidth=0, zorder=1, label=band_label
+            )
+        target_label = None
+        if floor_area_target is not None:
+            target_label = f"plan target > {floor_area_target:g} m²"
+            ax_area.axhline(
+                floor_area_target,
+                color=TARGET_COLOR,
+                linestyle="--",
+                linewidth=1.8,
+                zorder=1,
+                label=target_label,
+            )
+            low_y, high_y = ax_area.get_ylim()
+            ax_area.set_ylim(min(low_y, floor_area_target - 1), max(high_y, floor_area_target + 1))
+        _comparison_legend(
+            axes.flat[-1], ds, several, band_alpha, n_observed > 0, band_label, target_label
+        )
+        heading = title or "Anshan housing scenarios 2016–2025 against the 2021–2025 plan"
+        fig.suptitle(f"{heading}\n{_ensemble_note(ds)}", fontsize=13, weight="bold")
+    except BaseException:
+        plt.close(fig)
+        raise
+    return fig
+
+
+def _comparison_legend(
+    ax: Axes,
+    ds: xr.Dataset,
+    several: bool,
+    band_alpha: float,
+    observed: bool,
+    band_label: str | None,
+    target_label: str | None,
+) -> None:
+    """The shared legend of `comparison_figure`, in its own (spare) grid cell."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    ax.set_axis_off()
+    scenarios = [str(s) for s in ds["scenario"].values] if "scenario" in ds.dims else ["model"]
+    handles: list = []
+    for i, _ in enumerate(scenarios):
+        style = _scenario_style(i)
+        line = Line2D([], [], linewidth=1.6, **style)
+        if several:
+            handles.append((Patch(facecolor=style["color"], alpha=band_alpha), line))
+        else:
+            handles.append(line)
+    labels = list(scenarios)
+    extras: list[tuple] = []
+    if observed:
+        extras.append((Line2D([], [], **OBSERVED_STYLE), f"{OBSERVED_LABEL}, 2016–2019"))
+    first, last = PLAN_PERIOD
+    extras.append((Patch(facecolor=PLAN_PERIOD_COLOR), f"plan period {first}–{last}"))
+    if band_label is not None:
+        extras.append(
+            (Patch(facecolor=TARGET_COLOR, alpha=0.22), f"{band_label}\n(clearance period)")
+        )
+    if target_label is not None:
+        extras.append(
+            (
+                Line2D([], [], color=TARGET_COLOR, linestyle="--", linewidth=1.8),
+                f"{target_label}\n(floor area per resident)",
+            )
+        )
+    style = {
+        "handler_map": {tuple: HandlerTuple(ndivide=1)},
+        "fontsize": 9.5 if len(scenarios) <= 6 else 8.5,
+        "title_fontsize": 10,
+        "alignment": "left",
+        "frameon": False,
+    }
+    title = "scenario"
+    if several:
+        title += f"\n(median, {BAND[0]:g}–{BAND[1]:g} % band)"
+    top = ax.legend(handles, labels, loc="upper left", title=title, **style)
+    ax.add_artist(top)
+    ax.legend(
+        [h for h, _ in extras],
+        [lab for _, lab in extras],
+        loc="lower left",
+        **style,
+    )
+
+
+def comparison_figure(
+    ds: xr.Dataset,
+    path: str | Path,
+    observed: xr.Dataset | None = None,
+    *,
+    band: tuple[float, float] | None = (15.0, 18.0),
+    floor_area_target: float | None = 36.0,
+    title: str | None = None,
+) -> Path:
+    """Scenarios side by side, against the seed and the targets of the 2021-2025 plan.
+
+    Seven panels, one line per scenario (distinct colours, one shared legend in the
+    eighth cell): residential land supplied (ha/yr), new presale permits (10⁴ m²/yr,
+    商品房 scope), unsold residential inventory (10⁴ m²), clearance period (months;
+    monthly when the Dataset has ``clearance_period_monthly``, with the plan's band
+    shaded), average price (yuan/m²), floor area per urban resident (m²/person, with
+    the plan's target as a dashed line) and resident population (million persons).
+    The seed's observed 2016-2019 points are red diamonds; the plan period
+    `PLAN_PERIOD` is shaded. With several members each scenario is drawn as its
+    median and 5-95 % band.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Model output with a ``scenario`` dimension (a `model.engine.simulate` Dataset
+        per scenario concatenated along ``scenario``; one run without it is drawn as
+        one line "model"), dims ``member`` (or a sweep's ``sample``, see
+        `as_members`) and ``year``/``time``. Needs the variables of
+        `COMPARISON_PANELS` (``clearance_period_monthly`` may stand for
+        ``clearance_period``).
+    path : str or pathlib.Path
+        PNG to write; its folder is created if missing.
+    observed : xarray.Dataset, optional
+        Observed series on a ``year`` dim (`calibration.observed.load_observed`, the
+        default); pass ``xarray.Dataset()`` for none.
+    band : tuple of float or None
+        The plan's target clearance period, ``(low, high)`` in months, shaded and
+        labelled "plan target 15-18 months"; None for no band.
+    floor_area_target : float or None
+        The plan's per-capita floor area target (m²/person), a dashed line labelled
+        "plan target > 36 m²"; None for no line.
+    title : str, optional
+        First line of the figure title; a note on scenarios and members follows.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file (about 2100 x 1030 px).
+
+    Raises
+    ------
+    model.errors.InputError
+        A variable is missing, has dims other than ``scenario``, ``member`` and
+        ``year``/``time``; more than `MAX_LINES` scenarios; `band` is not
+        ``0 <= low < high`` or `floor_area_target` not positive.
+    """
+    fig = draw_comparison(ds, observed, band=band, floor_area_target=floor_area_target, title=title)
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------ saved files
+
+
+def read_netcdf(path: str | Path) -> xr.Dataset:
+    """Read a saved model Dataset into memory and close the file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A NetCDF-4 file written by ``Dataset.to_netcdf(..., engine="h5netcdf")``.
+
+    Returns
+    -------
+    xarray.Dataset
+        The Dataset, loaded, with ``attrs["source_file"]`` set to `path` (quoted in
+        error messages).
+
+    Raises
+    ------
+    model.errors.InputError
+        If the file is missing, a folder, or cannot be read as NetCDF.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(str(path), "file", "no such file")
+    if not path.is_file():
+        raise InputError(str(path), "file", "is a folder, not a NetCDF file")
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as opened:
+            ds = opened.load()
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise InputError(str(path), "file", f"cannot be read as NetCDF (h5netcdf): {exc}") from exc
+    ds.attrs["source_file"] = str(path)
+    return ds
+
+
+def _default_file_variables(ds: xr.Dataset) -> list[str]:
+    """Panels `plot_file` draws when none are named."""
+    if "scenario" in ds.dims:
+        names = _comparison_names(ds)
+    else:
+        names = [*HOUSING_PANELS, "population_total"]
+    return [name for name in names if name in ds.data_vars]
+
+
+def _available_text(ds: xr.Dataset, wanted: Sequence[str]) -> str:
+    """Up to `MAX_LISTED` variable names, close matches of `wanted` first."""
+    import difflib
+
+    available = [str(v) for v in ds.data_vars]
+    close: list[str] = []
+    for name in wanted:
+        close += [m for m in difflib.get_close_matches(name, available, n=5) if m not in close]
+    ordered = close + [v for v in available if v not in close]
+    text = ", ".join(ordered[:MAX_LISTED]) or "none"
+    if len(ordered) > MAX_LISTED:
+        text += f" ... ({len(ordered) - MAX_LISTED} more)"
+    return text
+
+
+def plot_file(
+    path: str | Path,
+    variables: Sequence[str] | None = None,
+    out_dir: str | Path = ".",
+    *,
+    observed: xr.Dataset | None = None,
+    title: str | None = None,
+) -> list[Path]:
+    """Draw variables of a saved run, comparison or sweep file as `variable_panels`.
+
+    One panel per variable, one line per scenario (a ``scenario`` dim), the median
+    and 5-95 % band of the members (a sweep's ``sample`` dim counts as members, see
+    `as_members`), and the seed's observed points where it has the series.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        NetCDF file written by the model (``engine="h5netcdf"``).
+    variables : sequence of str, optional
+        Variables to draw, one panel each, in this order. By default those of the
+        comparison panels (`COMPARISON_PANELS`) for a file with a ``scenario`` dim,
+        else `HOUSING_PANELS` and ``population_total``, whichever are in the file.
+    out_dir : str or pathlib.Path
+        Folder for the PNG, created if missing; ``<stem>_panels.png`` there is
+        overwritten.
+    observed : xarray.Dataset, optional
+        Observed series (`calibration.observed.load_observed`, the default); pass
+        ``xarray.Dataset()`` for none.
+    title : str, optional
+        Figure title; by default the file's name.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written PNG, ``out_dir / f"{stem}_panels.png"``.
+
+    Raises
+    ------
+    model.errors.InputError
+        The file is missing or unreadable; a variable is not in the file (the
+        message lists up to `MAX_LISTED` that are, close matches first); no variable
+        is requested or none of the default ones is in the file; a variable cannot
+        be drawn as a line over ``year``/``time`` (see `variable_panels`).
+    """
+    path = Path(path)
+    ds = read_netcdf(path)
+    sweep = "sample" in ds.dims
+    n_samples = int(ds.sizes.get("sample", 0))
+    ds = as_members(ds)
+    if variables is None:
+        names = _default_file_variables(ds)
+        if not names:
+            raise InputError(
+                str(path),
+                "variables",
+                "none of the default panels is in the file; name some; variables: "
+                f"{_available_text(ds, [])}",
+            )
+    else:
+        names = [str(v) for v in variables]
+        if not names:
+            raise InputError(str(path), "variables", "none requested")
+        unknown = [n for n in names if n not in ds.data_vars]
+        if unknown:
+            raise InputError(
+                str(path),
+                ", ".join(unknown),
+                f"not in the file; variables: {_available_text(ds, unknown)}",
+            )
+    heading = title or f"Anshan model: {path.name}"
+    if sweep and title is None:
+        heading += f" (sweep of {n_samples:,} samples drawn as members)"
+    out = Path(out_dir) / f"{path.stem}_panels.png"
+    return [variable_panels(ds, names, out, observed, title=heading)]

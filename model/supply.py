@@ -95,6 +95,7 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "housing_stock": p["housing_stock_2015"].copy(),
         "season_activity": np.ones(n),
         "land_quota": np.zeros(n),
+        "land_fast": np.zeros(n),
     }
 
 

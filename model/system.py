@@ -32,7 +32,11 @@ VARIABLES = (
     + rental.VARIABLES
 )
 DIM_SIZES = {"area": len(AREAS)}
-LAND_TRANCHE_MONTHS = (3, 6, 9, 12)  # quarterly land auctions deliver the year's quota
+# Land auctions: (month, share of the year's quota normally, share when released fast).
+# Normally quarterly tranches in March, June, September and December [assumption]; a
+# policy asking for faster release (five-category rule, clearance <= 6 months) puts
+# half in January, right after the decision, and half in March.
+LAND_TRANCHES = ((1, 0.0, 0.5), (3, 0.25, 0.5), (6, 0.25, 0.0), (9, 0.25, 0.0), (12, 0.25, 0.0))
 WINTER_STOP = 10.5  # months after 1 January: mid-November (FACTS: winter stop)
 WINTER_END = 3.0  # months after 1 January: 1 April
 
@@ -249,10 +253,12 @@ def observe(state: dict, p: dict, t: float) -> dict[str, np.ndarray]:
 def new_year(state: dict, p: dict, x: dict[str, np.ndarray]) -> None:
     """The 1 January events: ageing of the population; the year's land quota (ha/year).
 
-    A policy hook running after this may replace ``state["land_quota"]``.
+    A policy hook running after this may replace ``state["land_quota"]`` and ask for
+    fast release (``state["land_fast"]`` = 1).
     """
     population.age_one_year(state["population"])
     state["land_quota"][:] = x["land_transacted"]
+    state["land_fast"][:] = 0.0
 
 
 Pulse = Callable[[str, np.ndarray, dict[str, np.ndarray]], None]
@@ -278,9 +284,10 @@ def processes(env, state: dict, p: dict, k: int, n_years: int, pulse: Pulse):
 
     def land_tranches():
         for year in range(n_years):
-            for month in LAND_TRANCHE_MONTHS:
+            for month, normal, fast in LAND_TRANCHES:
                 yield env.timeout((12 * year + month - 1) * k - env.now)
-                hectares = state["land_quota"] / len(LAND_TRANCHE_MONTHS)
+                share = np.where(state["land_fast"] > 0, fast, normal)
+                hectares = state["land_quota"] * share
                 area = hectares * p["plot_ratio"]
                 pulse(
                     "land_bank",
