@@ -356,6 +356,69 @@ def compare(names, params_file, out_dir, force):
 
 
 @main.command()
+@click.option(
+    "--scenario",
+    "base_name",
+    default="plan-table2",
+    show_default=True,
+    help="Scenario whose variants, overrides and inputs are kept; its land policy "
+    "is replaced by the searched path.",
+)
+@_params_option
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the search.")
+@click.option(
+    "--maxiter",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Generations of the differential evolution.",
+)
+@click.option(
+    "--popsize",
+    default=12,
+    show_default=True,
+    type=click.IntRange(2, 1_000),
+    help="Population size factor (members per generation = popsize x 5).",
+)
+def optimise(base_name, params_file, seed, maxiter, popsize):
+    """Find the yearly residential land 2021-2025 (ha) that best meets the plan's Table 1.
+
+    Example: anshan-housing optimise --scenario plan-table2
+    """
+    import dataclasses
+
+    from experiments.optimise import optimise_land
+    from experiments.policies import PLAN_START
+    from experiments.scenarios import find_scenario, load_scenario, run_scenario
+    from experiments.scorecard import format_scorecard, scorecard
+    from model.io import load_run_values
+
+    table, values, label = load_run_values(params_file)
+    scenario = load_scenario(find_scenario(base_name), table)
+    bar = click.progressbar(length=maxiter, label="searching land paths", file=sys.stderr)
+    with bar:
+        best = optimise_land(scenario, values, seed=seed, maxiter=maxiter, popsize=popsize,
+                             progress=lambda generation, value: bar.update(1))  # fmt: skip
+    table2 = dataclasses.replace(scenario, policy="plan-table2", policy_settings={})
+    searched = dataclasses.replace(scenario, name="optimised", policy="path", policy_settings={},
+                                   path=tuple(best.path), start_year=PLAN_START)  # fmt: skip
+    runs = {
+        "optimised": run_scenario(searched, values),
+        "plan-table2": run_scenario(table2, values),
+    }
+    plan_land = runs["plan-table2"]["land_transacted_yearly"].isel(member=0).values[-5:]
+    click.echo(f"best land path ({best.runs:,} model runs; parameters: {label})")
+    click.echo("year          optimised (ha)   Table 2 (ha)   difference (ha)")
+    for i, (land, plan) in enumerate(zip(best.path, plan_land, strict=True)):
+        click.echo(f"{PLAN_START + i}  {land:>20.1f} {plan:>14.1f} {land - plan:>+17.1f}")
+    click.echo(f"2021-2025 {best.path.sum():>19.1f} {plan_land.sum():>14.1f} "
+               f"{best.path.sum() - plan_land.sum():>+17.1f}")  # fmt: skip
+    click.echo(f"Table 1 targets met: {best.targets_met} of 4 simulated; months of 2021-2025 "
+               f"with the clearance period in 15-18: {best.months_in_band} of 60")  # fmt: skip
+    click.echo(format_scorecard({name: scorecard(ds) for name, ds in runs.items()}))
+
+
+@main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--var", "variables", multiple=True, help="Variable to draw (repeatable).")
 @click.option(

@@ -1263,14 +1263,14 @@ def fit_figure(
 #: First and last year of the Anshan 2021-2025 housing plan, shaded in `comparison_figure`.
 PLAN_PERIOD = (2021, 2025)
 
-#: Fill colour of the plan period, of the plan's clearance band and colour of its
-#: floor-area target line.
+#: Fill colour of the plan period; colour of the plan's targets (the clearance band,
+#: the floor-area line), a grey no scenario line has.
 PLAN_PERIOD_COLOR = "#fbeed2"
-TARGET_COLOR = "tab:green"
+TARGET_COLOR = "0.35"
 
 #: Line colours of the scenarios in `comparison_figure`: the tab10 palette without red,
-#: which marks the seed's observed points. From the tenth scenario on the colours
-#: repeat with dashed lines.
+#: which marks the seed's observed points, and grey, which marks the plan's targets.
+#: From the tenth scenario on the colours repeat with dashed lines.
 SCENARIO_COLORS = (
     "tab:blue",
     "tab:orange",
@@ -1278,9 +1278,9 @@ SCENARIO_COLORS = (
     "tab:purple",
     "tab:brown",
     "tab:pink",
-    "tab:gray",
     "tab:olive",
     "tab:cyan",
+    "black",
 )
 
 #: Panels of `comparison_figure`: model variable and panel title. The clearance
@@ -1289,7 +1289,7 @@ COMPARISON_PANELS: tuple[tuple[str, str], ...] = (
     ("land_transacted_yearly", "residential land supplied"),
     ("presale_permits", "new presale permits (commodity housing)"),
     ("residential_inventory_yearly", "unsold residential inventory, end of year"),
-    ("clearance_period", "clearance period (inventory / mean monthly sales)"),
+    ("clearance_period", "clearance period (inventory / monthly sales)"),
     ("average_price", "average sales price"),
     ("per_capita_floor_area", "residential floor area per urban resident"),
     ("population_total", "resident population, end of year"),
@@ -1368,6 +1368,49 @@ def _set_x_limits(ax: Axes, x_dim: str, x: np.ndarray) -> None:
         ax.set_xlim(x.min() - half_month, x.max() + half_month)
 
 
+def _core_limits(medians: np.ndarray, extra: Sequence[float]) -> tuple[float, float] | None:
+    """Range of the median lines, observed points and targets (display units)."""
+    values = np.concatenate([np.ravel(medians), np.asarray(extra, dtype=float)])
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return None
+    return float(values.min()), float(values.max())
+
+
+def _clip_bands(ax: Axes, da: xr.DataArray, x_dim: str, scale: float, core: tuple) -> bool:
+    """Keep wide ensemble bands from squashing the median lines; True if clipped.
+
+    The axis shows the bands as far as one core range (medians, observed points,
+    targets) beyond the core on either side.
+    """
+    values = da.transpose(..., "member", x_dim).values / scale
+    low, high = np.nanpercentile(values, list(BAND), axis=-2)
+    lo_c, hi_c = core
+    span = max(hi_c - lo_c, 0.05 * max(abs(lo_c), abs(hi_c)), 1e-9)
+    lo_b, hi_b = float(np.nanmin(low)), float(np.nanmax(high))
+    lo_ax, hi_ax = max(lo_b, lo_c - span), min(hi_b, hi_c + span)
+    clipped = lo_ax > lo_b or hi_ax < hi_b
+    if clipped:
+        pad = 0.05 * (hi_ax - lo_ax)
+        ax.set_ylim(lo_ax - pad, hi_ax + pad)
+    return clipped
+
+
+def _panel_note(ax: Axes, text: str) -> None:
+    """A small note where it hides least of the lines (a title-only legend, "best")."""
+    note = ax.legend(
+        [],
+        [],
+        title=text,
+        title_fontsize=7.5,
+        loc="best",
+        frameon=True,
+        framealpha=0.85,
+        borderpad=0.3,
+    )
+    note.get_frame().set_linewidth(0)
+
+
 def _comparison_panel(
     ax: Axes,
     ds: xr.Dataset,
@@ -1375,8 +1418,13 @@ def _comparison_panel(
     title: str,
     observed: xr.Dataset,
     band_alpha: float,
+    targets: Sequence[float] = (),
 ) -> int:
-    """One panel of `comparison_figure`; returns the number of observed points drawn."""
+    """One panel of `comparison_figure`; returns the number of observed points drawn.
+
+    `targets` are values (in the variable's units) the axis must show, the plan's
+    targets drawn by the caller.
+    """
     da = ds[name]
     x_dim = _x_dim(da)
     extra = [d for d in da.dims if d not in (x_dim, "member", "scenario")]
@@ -1405,7 +1453,7 @@ def _comparison_panel(
             linewidth=1.6,
             **_scenario_style(i),
         )
-    drawn = 0
+    drawn, seen = 0, np.array([])
     obs = _observed_series(observed, name, {**OBSERVED_NAMES, **_COMPARISON_OBSERVED})
     if obs is not None and units_compatible(str(obs.attrs.get("units", "")), units, x_dim):
         valid = obs.dropna("year")
@@ -1418,9 +1466,27 @@ def _comparison_panel(
             x_range=(x.min(), x.max()),
             label=OBSERVED_LABEL,
         )
+        if drawn:
+            keep = (valid["year"].values >= int(ds["year"].values.min())) & (
+                valid["year"].values <= int(ds["year"].values.max())
+            )
+            seen = valid.values[keep] / scale
+    medians = da.median("member") if "member" in da.dims else da
+    medians = np.asarray(medians.values, dtype=float) / scale
+    notes = []
+    core = _core_limits(medians, [*seen, *(t / scale for t in targets)])
+    if "member" in da.dims and da.sizes["member"] > 1 and core is not None:
+        if _clip_bands(ax, da, x_dim, scale, core):
+            notes.append(f"{BAND[0]:g}–{BAND[1]:g} % bands cut at the axis")
+    if len(lines) > 1:
+        flat = medians.reshape(len(lines), -1)
+        if np.allclose(flat, flat[0], rtol=1e-9, atol=0, equal_nan=True):
+            notes.append("all scenarios coincide")
+    if notes:
+        _panel_note(ax, "\n".join(notes))
     if x_dim == "time":
         title = f"{title}, monthly"
-    ax.set_title(_wrap(title, 48), fontsize=10)
+    ax.set_title(_wrap(title, 52), fontsize=10)
     ax.set_ylabel(ylabel or "(dimensionless)")
     _format_x(ax, x_dim)
     _set_x_limits(ax, x_dim, x)
@@ -1474,35 +1540,42 @@ def draw_comparison(
         )
     observed = _load_default_observed(observed)
     several = _members(ds) > 1
-    band_alpha = 0.2 if n_scenarios <= 3 else 0.12
+    band_alpha = min(0.2, 0.5 / n_scenarios)  # overlapping bands stay see-through
+    band_label = f"plan target {low:g}-{high:g} months" if band is not None else None
+    target_label = (
+        f"plan target > {floor_area_target:g} m²" if floor_area_target is not None else None
+    )
     fig, axes = plt.subplots(2, 4, figsize=(17.6, 8.6), layout="constrained")
     try:
         n_observed = 0
         panels = dict(COMPARISON_PANELS)
         for ax, name in zip(axes.flat, names, strict=False):
             key = "clearance_period" if name == "clearance_period_monthly" else name
-            n_observed += _comparison_panel(ax, ds, name, panels[key], observed, band_alpha)
-        ax_clear = axes.flat[3]  # in the order of COMPARISON_PANELS
-        ax_area = axes.flat[names.index("per_capita_floor_area")]
-        band_label = None
-        if band is not None:
-            band_label = f"plan target {low:g}-{high:g} months"
-            ax_clear.axhspan(
-                low, high, color=TARGET_COLOR, alpha=0.22, linewidth=0, zorder=1, label=band_label
+            targets: tuple[float, ...] = ()
+            if key == "clearance_period" and band is not None:
+                targets = (low, high)
+                ax.axhspan(
+                    low,
+                    high,
+                    facecolor=TARGET_COLOR,
+                    alpha=0.25,
+                    edgecolor="none",
+                    zorder=1,
+                    label=band_label,
+                )
+            if key == "per_capita_floor_area" and floor_area_target is not None:
+                targets = (floor_area_target,)
+                ax.axhline(
+                    floor_area_target,
+                    color=TARGET_COLOR,
+                    linestyle="--",
+                    linewidth=1.8,
+                    zorder=1,
+                    label=target_label,
+                )
+            n_observed += _comparison_panel(
+                ax, ds, name, panels[key], observed, band_alpha, targets
             )
-        target_label = None
-        if floor_area_target is not None:
-            target_label = f"plan target > {floor_area_target:g} m²"
-            ax_area.axhline(
-                floor_area_target,
-                color=TARGET_COLOR,
-                linestyle="--",
-                linewidth=1.8,
-                zorder=1,
-                label=target_label,
-            )
-            low_y, high_y = ax_area.get_ylim()
-            ax_area.set_ylim(min(low_y, floor_area_target - 1), max(high_y, floor_area_target + 1))
         _comparison_legend(
             axes.flat[-1], ds, several, band_alpha, n_observed > 0, band_label, target_label
         )
@@ -1534,7 +1607,7 @@ def _comparison_legend(
         style = _scenario_style(i)
         line = Line2D([], [], linewidth=1.6, **style)
         if several:
-            handles.append((Patch(facecolor=style["color"], alpha=band_alpha), line))
+            handles.append((Patch(facecolor=style["color"], alpha=max(band_alpha, 0.2)), line))
         else:
             handles.append(line)
     labels = list(scenarios)
@@ -1545,7 +1618,7 @@ def _comparison_legend(
     extras.append((Patch(facecolor=PLAN_PERIOD_COLOR), f"plan period {first}–{last}"))
     if band_label is not None:
         extras.append(
-            (Patch(facecolor=TARGET_COLOR, alpha=0.22), f"{band_label}\n(clearance period)")
+            (Patch(facecolor=TARGET_COLOR, alpha=0.25), f"{band_label}\n(clearance period)")
         )
     if target_label is not None:
         extras.append(

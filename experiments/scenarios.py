@@ -45,7 +45,7 @@ from experiments.policies import (
 )
 from model.engine import END_YEAR, START_YEAR, Shock, simulate
 from model.errors import InputError
-from model.parameters import ParameterTable, check_values, read_toml
+from model.parameters import ParameterTable, check_values, member_arrays, read_toml
 from model.system import default_inputs
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
@@ -282,6 +282,8 @@ def run_scenario(
         the scenario's own ``land`` list otherwise.
     """
     run_values = {**values, **scenario.overrides}
+    if path is not None and np.ndim(path) == 2:  # one path per member
+        run_values = member_arrays(run_values, np.shape(path)[0])
     policy = LandPolicy(
         scenario.policy, scenario.policy_settings, start_year=scenario.start_year,
         path=path if path is not None else scenario.path,
