@@ -1268,6 +1268,16 @@ PLAN_PERIOD = (2021, 2025)
 PLAN_PERIOD_COLOR = "#fbeed2"
 TARGET_COLOR = "0.35"
 
+# The plan's clearance band: hatched, so that it stands out from the (grey where
+# several overlap) ensemble bands it is drawn over.
+_TARGET_BAND_STYLE = {
+    "facecolor": (0.35, 0.35, 0.35, 0.12),
+    "edgecolor": TARGET_COLOR,
+    "hatch": "///",
+    "linewidth": 0.8,
+    "zorder": 1.5,
+}
+
 #: Line colours of the scenarios in `comparison_figure`: the tab10 palette without red,
 #: which marks the seed's observed points, and grey, which marks the plan's targets.
 #: From the tenth scenario on the colours repeat with dashed lines.
@@ -1554,15 +1564,7 @@ def draw_comparison(
             targets: tuple[float, ...] = ()
             if key == "clearance_period" and band is not None:
                 targets = (low, high)
-                ax.axhspan(
-                    low,
-                    high,
-                    facecolor=TARGET_COLOR,
-                    alpha=0.25,
-                    edgecolor="none",
-                    zorder=1,
-                    label=band_label,
-                )
+                ax.axhspan(low, high, label=band_label, **_TARGET_BAND_STYLE)
             if key == "per_capita_floor_area" and floor_area_target is not None:
                 targets = (floor_area_target,)
                 ax.axhline(
@@ -1617,9 +1619,7 @@ def _comparison_legend(
     first, last = PLAN_PERIOD
     extras.append((Patch(facecolor=PLAN_PERIOD_COLOR), f"plan period {first}–{last}"))
     if band_label is not None:
-        extras.append(
-            (Patch(facecolor=TARGET_COLOR, alpha=0.25), f"{band_label}\n(clearance period)")
-        )
+        extras.append((Patch(**_TARGET_BAND_STYLE), f"{band_label}\n(clearance period)"))
     if target_label is not None:
         extras.append(
             (
