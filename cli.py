@@ -418,6 +418,151 @@ def optimise(base_name, params_file, seed, maxiter, popsize):
     click.echo(format_scorecard({name: scorecard(ds) for name, ds in runs.items()}))
 
 
+SWEEP_FILES = ("sweep.nc", "indices.csv", "robustness.csv", "fan_chart.png", "indices.png",
+               "tornado.png")  # fmt: skip
+
+
+@main.command()
+@click.option(
+    "--method",
+    type=click.Choice(["lhs", "sobol", "morris"]),
+    default="lhs",
+    show_default=True,
+    help="Latin hypercube, Sobol (Saltelli) or Morris.",
+)
+@click.option(
+    "--samples",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="LHS samples; Sobol base samples N (N x (D+2) runs); Morris trajectories.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sampling.")
+@click.option(
+    "--param",
+    "param_names",
+    multiple=True,
+    help="Parameter to vary (repeatable); default all uncertain ones.",
+)
+@click.option(
+    "--problem",
+    "problem_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML file of parameters to vary with bounds.",
+)
+@click.option(
+    "--scenario",
+    "scenario_names",
+    multiple=True,
+    help="Scenario to sweep (repeatable, same samples); default plan-table2.",
+)
+@_params_option
+@click.option(
+    "--chunk",
+    type=int,
+    default=10_000,
+    show_default=True,
+    help="Samples per ensemble run (bounds memory).",
+)
+@click.option("--workers", type=int, default=None, help="Run on a local dask cluster of N workers.")
+@click.option("--scheduler", default=None, help="Address of a dask.distributed scheduler.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for sweep.nc, indices.csv, robustness.csv and figures.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def sweep(method, samples, seed, param_names, problem_file, scenario_names, params_file, chunk,
+          workers, scheduler, out_dir, force):  # fmt: skip
+    """Monte Carlo, Sobol or Morris sweep of the uncertain parameters under scenarios.
+
+    Example: anshan-housing sweep --method sobol --samples 512 --out sweep_results
+    """
+    from experiments import sweep as sw
+    from experiments.scenarios import find_scenario, load_scenario
+    from model.io import load_run_values
+
+    table, values, label = load_run_values(params_file)
+    if problem_file and param_names:
+        raise InputError("option --problem", problem_file, "give --problem or --param, not both")
+    problem = (sw.problem_from_file(problem_file, table) if problem_file
+               else sw.problem_from_table(table, param_names))  # fmt: skip
+    chosen = [load_scenario(find_scenario(n), table) for n in scenario_names or ("plan-table2",)]
+    if workers is not None and (workers <= 0 or scheduler):
+        raise InputError("option --workers", str(workers),
+                         "must be a positive number, and not given with --scheduler")  # fmt: skip
+    if out_dir:
+        _check_out_dir(out_dir, SWEEP_FILES, force)
+    sample_count = len(sw.draw(problem, method, samples, seed=seed))
+    client = _dask_client(workers, scheduler)
+    try:
+        total = sample_count * len(chosen)
+        bar = click.progressbar(length=total, label=f"{method} sweep", file=sys.stderr)
+        with bar:
+            result = sw.sweep(problem, method, samples, chosen, values, seed=seed, chunk=chunk,
+                              client=client, progress=bar.update)  # fmt: skip
+    finally:
+        if client is not None:
+            cluster = getattr(client, "cluster", None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    click.echo(f"{method} sweep: {sample_count:,} samples x {len(chosen)} scenario(s) of "
+               f"{len(problem.names)} parameters (values from {label})")  # fmt: skip
+    click.echo(sw.robustness_table(result.outputs))
+    if result.indices is not None:
+        key = "ST" if method == "sobol" else "mu_star"
+        for metric in ("clearance_2025", "price_2025"):
+            ranked = result.indices[key].isel(scenario=0).sel(metric=metric).to_series()
+            top = ranked.sort_values(ascending=False).head(5)
+            click.echo(f"most influential for {metric} ({key}): "
+                       + ", ".join(f"{n} {v:.3g}" for n, v in top.items()))  # fmt: skip
+    if out_dir:
+        _write_sweep(result, Path(out_dir), sw)
+
+
+def _dask_client(workers, scheduler):
+    """A dask.distributed client for --workers or --scheduler, else None."""
+    if workers is None and scheduler is None:
+        return None
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="10s")
+        except OSError as err:
+            raise InputError("option --scheduler", scheduler, f"cannot connect: {err}") from None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None)  # fmt: skip
+    return Client(cluster)
+
+
+def _write_sweep(result, folder: Path, sw) -> None:
+    from experiments import sweep_plots
+    from model.io import save_netcdf, write_atomic
+
+    folder.mkdir(parents=True, exist_ok=True)
+    save_netcdf(result.outputs, folder / "sweep.nc")
+    text = sw.robustness_csv(result.outputs)
+    write_atomic(folder / "robustness.csv", lambda t: t.write_text(text))
+    written = ["sweep.nc", "robustness.csv"]
+    sweep_plots.fan_chart(result.outputs, folder / "fan_chart.png")
+    sweep_plots.tornado(result.oat, folder / "tornado.png")
+    written += ["fan_chart.png", "tornado.png"]
+    if result.indices is not None:
+        write_atomic(folder / "indices.csv", lambda t: t.write_text(sw.indices_csv(result.indices)))
+        if result.indices.attrs["method"] == "sobol":
+            sweep_plots.sobol_bars(result.indices, folder / "indices.png")
+        else:
+            sweep_plots.morris_scatter(result.indices, folder / "indices.png")
+        written += ["indices.csv", "indices.png"]
+    for name in written:
+        click.echo(f"wrote {folder / name}")
+
+
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--var", "variables", multiple=True, help="Variable to draw (repeatable).")

@@ -27,10 +27,9 @@ from experiments.scenarios import Scenario, run_scenario
 from experiments.scorecard import (
     BAND,
     FLOOR_AREA_TARGET,
-    RENTAL_ROUNDING,
-    RENTAL_TARGET,
     SUPPLY_TARGET,
     SUPPLY_TOLERANCE,
+    target_flags,
 )
 
 YEARS = PLAN_END - PLAN_START + 1
@@ -59,15 +58,8 @@ def target_scores(ds: xr.Dataset) -> dict[str, np.ndarray]:
     distance = np.where(np.isfinite(distance), distance, 10 * high)
     supply = ds["new_supply"].sel(year=plan).sum("year").values
     area = ds["per_capita_floor_area"].sel(year=PLAN_END).values
-    clearance = ds["clearance_period"].sel(year=PLAN_END).values
-    rental = ds["rental_subsidies_yearly"].sel(year=plan).sum("year").values
     supply_gap = np.maximum(np.abs(supply / SUPPLY_TARGET - 1) - SUPPLY_TOLERANCE, 0.0)
-    met = (
-        (supply_gap == 0).astype(int)
-        + (area > FLOOR_AREA_TARGET)
-        + ((clearance >= low) & (clearance <= high))
-        + (rental >= RENTAL_TARGET - RENTAL_ROUNDING)
-    )
+    met = sum(flag.astype(int) for flag in target_flags(ds).values())
     return {
         "met": met,
         "months_in_band": inside.sum(axis=1),

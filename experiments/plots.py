@@ -108,6 +108,7 @@ OBSERVED_NAMES: dict[str, str] = {
     "share_60plus": "share_60plus_registered",
     "residential_inventory_yearly": "residential_inventory",
     "completions_commodity": "completions",
+    "clearance_period_monthly": "clearance_period",
 }
 
 #: Display form of the unit strings used in the model and observed data.
@@ -264,6 +265,13 @@ def _observed_x(years: np.ndarray, x_dim: str) -> np.ndarray:
     if x_dim == "year":
         return years
     return np.array([np.datetime64(f"{int(y)}-12-01", "ns") for y in years])
+
+
+def _observed_in_range(obs: xr.DataArray, x_dim: str, x_range: tuple) -> np.ndarray:
+    """Values of a yearly observed series that `plot_observed` draws inside `x_range`."""
+    x = _observed_x(obs["year"].values, x_dim)
+    keep = (x >= x_range[0]) & (x <= x_range[1])
+    return np.asarray(obs.values, dtype=float)[keep]
 
 
 # ------------------------------------------------------------------ drawing blocks
@@ -537,6 +545,7 @@ def _draw_variable(
         color = MODEL_COLOR if len(keys) == 1 else colors[i % len(colors)]
         plot_model(ax, da.sel(key), scale=scale, color=color, label=label)
     obs = _observed_series(observed, name, observed_names)
+    seen = np.array([])
     if obs is not None:
         obs_units = str(obs.attrs.get("units", ""))
         if not units_compatible(obs_units, units, x_dim):
@@ -560,10 +569,19 @@ def _draw_variable(
                 x_range=(x.min(), x.max()),
                 label=_observed_label(obs),
             )
+            seen = _observed_in_range(valid, x_dim, (x.min(), x.max())) / scale
+    note = {}
+    if "member" in da.dims and da.sizes["member"] > 1:  # wide bands must not hide medians
+        core = _core_limits(da.median("member").values / scale, seen)
+        if core is not None and _clip_bands(ax, da, x_dim, scale, core):
+            note = {
+                "title": f"{BAND[0]:g}–{BAND[1]:g} % bands cut at the axis",
+                "title_fontsize": 7.5,
+            }
     ax.set_title(_wrap(plain_text(str(da.attrs.get("long_name", name)))), fontsize=10)
     ax.set_ylabel(ylabel or "(dimensionless)")
     _format_x(ax, x_dim)
-    legend(ax)
+    legend(ax, **note)
 
 
 def variable_panels(
@@ -1305,9 +1323,6 @@ COMPARISON_PANELS: tuple[tuple[str, str], ...] = (
     ("population_total", "resident population, end of year"),
 )
 
-#: Model variable -> observed series of the comparison panels beyond `OBSERVED_NAMES`.
-_COMPARISON_OBSERVED = {"clearance_period_monthly": "clearance_period"}
-
 #: Most variable names quoted in the message of an unknown variable in `plot_file`.
 MAX_LISTED = 15
 
@@ -1464,7 +1479,7 @@ def _comparison_panel(
             **_scenario_style(i),
         )
     drawn, seen = 0, np.array([])
-    obs = _observed_series(observed, name, {**OBSERVED_NAMES, **_COMPARISON_OBSERVED})
+    obs = _observed_series(observed, name, OBSERVED_NAMES)
     if obs is not None and units_compatible(str(obs.attrs.get("units", "")), units, x_dim):
         valid = obs.dropna("year")
         drawn = plot_observed(
@@ -1476,11 +1491,7 @@ def _comparison_panel(
             x_range=(x.min(), x.max()),
             label=OBSERVED_LABEL,
         )
-        if drawn:
-            keep = (valid["year"].values >= int(ds["year"].values.min())) & (
-                valid["year"].values <= int(ds["year"].values.max())
-            )
-            seen = valid.values[keep] / scale
+        seen = _observed_in_range(valid, x_dim, (x.min(), x.max())) / scale
     medians = da.median("member") if "member" in da.dims else da
     medians = np.asarray(medians.values, dtype=float) / scale
     notes = []
@@ -1494,9 +1505,7 @@ def _comparison_panel(
             notes.append("all scenarios coincide")
     if notes:
         _panel_note(ax, "\n".join(notes))
-    if x_dim == "time":
-        title = f"{title}, monthly"
-    ax.set_title(_wrap(title, 52), fontsize=10)
+    ax.set_title(_wrap(title, 48), fontsize=10)  # a monthly axis is labelled "month"
     ax.set_ylabel(ylabel or "(dimensionless)")
     _format_x(ax, x_dim)
     _set_x_limits(ax, x_dim, x)
@@ -1637,12 +1646,12 @@ def _comparison_legend(
     title = "scenario"
     if several:
         title += f"\n(median, {BAND[0]:g}–{BAND[1]:g} % band)"
-    top = ax.legend(handles, labels, loc="upper left", title=title, **style)
-    ax.add_artist(top)
+    spacer = Line2D([], [], linestyle="none")
     ax.legend(
-        [h for h, _ in extras],
-        [lab for _, lab in extras],
-        loc="lower left",
+        [*handles, spacer, *(h for h, _ in extras)],
+        [*labels, "", *(lab for _, lab in extras)],
+        loc="upper left",
+        title=title,
         **style,
     )
 

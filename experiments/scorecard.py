@@ -101,6 +101,24 @@ def scorecard(ds: xr.Dataset) -> list[Row]:
     return rows
 
 
+TARGETS = ("supply", "floor_area", "clearance", "rental")  # the Table 1 rows simulated
+
+
+def target_flags(ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """Whether each member meets each simulated Table 1 target, (member,) booleans."""
+    plan = slice(PLAN_START, PLAN_END)
+    supply = ds["new_supply"].sel(year=plan).sum("year").values
+    area = ds["per_capita_floor_area"].sel(year=PLAN_END).values
+    clearance = ds["clearance_period"].sel(year=PLAN_END).values
+    rental = ds["rental_subsidies_yearly"].sel(year=plan).sum("year").values
+    return {
+        "supply": np.abs(supply / SUPPLY_TARGET - 1) <= SUPPLY_TOLERANCE,
+        "floor_area": area > FLOOR_AREA_TARGET,
+        "clearance": (clearance >= BAND[0]) & (clearance <= BAND[1]),
+        "rental": rental >= RENTAL_TARGET - RENTAL_ROUNDING,
+    }
+
+
 def targets_met(rows: list[Row]) -> int:
     """Number of Table 1 rows met."""
     return sum(row.status == "met" for row in rows)

@@ -10,7 +10,8 @@ Equations
     + expectation_weight x expected growth)), expected growth limited to +-20 %/year;
     cost price = (construction_cost + land_price / plot_ratio) x (1 + minimum_margin);
     indicated price = max(market price, cost price);
-    d price/dt = (indicated price - price) / price_adjustment_time.
+    d price/dt = (indicated price - price) / price_adjustment_time, at most +-30 % of
+    the price a year.
 
 Feedback loops
     B6 clearance: a long clearance period lowers the indicated price.
@@ -25,6 +26,8 @@ from model.variables import Variable
 
 CLEARANCE_RATIO_LIMITS = (0.25, 4.0)  # keeps the price effect finite at empty inventory
 GROWTH_LIMIT = 0.2  # 1/year: expectations beyond +-20 % a year are not extrapolated
+PRICE_CHANGE_LIMIT = 0.3  # 1/year: prices move at most 30 % a year either way (explicit
+# clip; Anshan moved 4-12 % a year in 2016-2019, and city price controls damp jumps)
 MONTHS = 12.0
 
 VARIABLES = (
@@ -65,6 +68,7 @@ def rates(
     )
     indicated = np.maximum(market, cost_per_m2(p) * (1.0 + p["minimum_margin"]))
     d_price = (indicated - price) / p["price_adjustment_time"]
+    d_price = np.clip(d_price, -PRICE_CHANGE_LIMIT * price, PRICE_CHANGE_LIMIT * price)
     d_growth = (d_price / price - growth) / p["expectation_time"]
     return d_price, d_growth
 

@@ -1,0 +1,412 @@
+"""Sensitivity sweeps: problem definition, sampling, chunked execution, indices.
+
+- The problem (parameters to vary and their bounds) comes from the parameter file:
+  all ``uncertain`` parameters by default, a list of names, or a TOML file naming
+  parameters with narrower bounds. :func:`salib_problem` turns it into SALib's dict.
+- Samples come from SALib: Latin hypercube (``lhs``), Saltelli's scheme for Sobol
+  indices (``sobol``) or Morris trajectories (``morris``), seeded.
+- Samples run through the model as ensemble members, in chunks of ``chunk`` samples
+  (memory stays bounded), in-process or on a dask.distributed cluster; the chunks are
+  the same either way, so the numbers are too.
+- Indices come from SALib's ``sobol.analyze`` / ``morris.analyze`` for each metric.
+
+References
+----------
+Saltelli, A. et al. (2010), Variance based sensitivity analysis of model output,
+Comput. Phys. Commun. 181, 259-270, doi:10.1016/j.cpc.2009.09.018.
+Morris, M. D. (1991), Factorial sampling plans for preliminary computational
+experiments, Technometrics 33(2), 161-174, doi:10.1080/00401706.1991.10484804.
+Herman, J. and Usher, W. (2017), SALib: an open-source Python library for sensitivity
+analysis, JOSS 2(9), 97, doi:10.21105/joss.00097.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import latin
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+
+from experiments.policies import PLAN_END, PLAN_START
+from experiments.scenarios import Scenario, run_scenario
+from experiments.scorecard import TARGETS, target_flags
+from model.errors import InputError
+from model.parameters import ParameterTable, read_toml
+
+METHODS = ("lhs", "sobol", "morris")
+MORRIS_LEVELS = 4  # grid levels of the Morris design (SALib's default)
+OUTPUTS = (  # yearly variables kept for fan charts, (scenario, sample, year)
+    "average_price",
+    "clearance_period",
+    "per_capita_floor_area",
+    "residential_inventory_yearly",
+    "population_total",
+    "presale_permits",
+    "land_transacted_yearly",
+)
+CLEARANCE_CAP = 240.0  # months: a clearance period without sales (infinite) counts as 20 years
+METRICS = {  # name: (long name, units)
+    "price_2025": ("average price 2025", "yuan/m**2"),
+    "clearance_2025": ("clearance period 2025", "month"),
+    "floor_area_2025": ("per-capita floor area 2025", "m**2/person"),
+    "supply_2021_2025": ("new commodity housing supply 2021-2025", "1e4 m**2"),
+    "population_2025": ("resident population 2025", "person"),
+    "inventory_2025": ("residential inventory end 2025", "1e4 m**2"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Parameters to vary, each uniform between its bounds."""
+
+    names: tuple[str, ...]
+    bounds: np.ndarray  # (parameter, 2)
+
+    def __post_init__(self):
+        if len(self.names) != len(self.bounds):
+            raise ValueError("one pair of bounds per name")
+
+
+def salib_problem(problem: Problem) -> dict:
+    """SALib's problem dict; a zero-width range is widened by a rounding-sized step.
+
+    SALib needs lower < upper; a parameter held fixed by a zero-width range is given
+    a relative width of 1e-12, which leaves its indices at ~0.
+    """
+    bounds = problem.bounds.copy()
+    equal = bounds[:, 1] <= bounds[:, 0]
+    bounds[equal, 1] = bounds[equal, 0] + np.maximum(np.abs(bounds[equal, 0]) * 1e-12, 1e-12)
+    return {"num_vars": len(problem.names), "names": list(problem.names),
+            "bounds": bounds.tolist()}  # fmt: skip
+
+
+def problem_from_table(table: ParameterTable, names: Sequence[str] | None = None) -> Problem:
+    """The parameters to vary with their file bounds: ``names``, or all uncertain ones."""
+    chosen = list(names) if names else [n for n, p in table.items() if p.uncertain]
+    for name in chosen:
+        if name not in table:
+            raise InputError(
+                "option --param", name, "unknown parameter (see `anshan-housing params`)"
+            )
+    if len(set(chosen)) != len(chosen):
+        raise InputError("option --param", "names", "a parameter is named twice")
+    bounds = np.array([[table[n].lower, table[n].upper] for n in chosen], dtype=float)
+    return Problem(tuple(chosen), bounds)
+
+
+def problem_from_file(path: str | Path, table: ParameterTable) -> Problem:
+    """Parameters and bounds from a TOML file: ``[name] lower = .. upper = ..``.
+
+    Bounds may be omitted (the parameter file's are used) and must lie inside the
+    parameter file's range; ``distribution`` may only be ``"uniform"``.
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    if not raw:
+        raise InputError(path, "(file)", "names no parameter")
+    names, bounds = [], []
+    for name, entry in raw.items():
+        if name not in table:
+            raise InputError(path, name, "unknown parameter (see `anshan-housing params`)")
+        if not isinstance(entry, Mapping):
+            raise InputError(path, name, "must be a table (lower, upper, distribution)")
+        unknown = sorted(set(entry) - {"lower", "upper", "distribution"})
+        if unknown:
+            raise InputError(path, f"{name}.{unknown[0]}",
+                             "unknown key; allowed: lower, upper, distribution")  # fmt: skip
+        if entry.get("distribution", "uniform") != "uniform":
+            raise InputError(path, f"{name}.distribution",
+                             f"{entry['distribution']!r}; allowed: uniform")  # fmt: skip
+        par = table[name]
+        low, high = entry.get("lower", par.lower), entry.get("upper", par.upper)
+        for key, value in (("lower", low), ("upper", high)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise InputError(path, f"{name}.{key}", f"must be a number, got {value!r}")
+            if not par.lower <= value <= par.upper:
+                problem = f"{value:g} is outside [{par.lower:g}, {par.upper:g}] {par.unit}"
+                raise InputError(path, f"{name}.{key}", problem)
+        if low > high:
+            raise InputError(path, f"{name}.lower", f"{low:g} is above upper {high:g}")
+        names.append(name)
+        bounds.append((float(low), float(high)))
+    return Problem(tuple(names), np.array(bounds))
+
+
+def draw(problem: Problem, method: str, n: int, *, seed: int) -> np.ndarray:
+    """Samples of the problem, shape (sample, parameter).
+
+    ``lhs`` gives ``n`` samples; ``sobol`` Saltelli's ``n (D + 2)`` (first and total
+    order); ``morris`` ``n`` trajectories of ``D + 1`` points.
+    """
+    if method not in METHODS:
+        raise InputError(
+            "option --method", method, f"unknown method; allowed: {', '.join(METHODS)}"
+        )
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise InputError(
+            "option --samples", "samples", f"must be a positive whole number, got {n!r}"
+        )
+    spec = salib_problem(problem)
+    if method == "lhs":
+        return latin.sample(spec, n, seed=seed)
+    if method == "sobol":
+        return sobol_sample.sample(spec, n, calc_second_order=False, seed=seed)
+    return morris_sample.sample(spec, n, num_levels=MORRIS_LEVELS, seed=seed)
+
+
+def model_chunk(
+    samples: np.ndarray,
+    names: tuple[str, ...],
+    base: Mapping[str, float],
+    scenario: Scenario,
+) -> dict[str, np.ndarray]:
+    """Run one chunk of samples under a scenario: yearly outputs, metrics, targets met.
+
+    Module-level and picklable, so a dask worker can run it.
+    """
+    values = dict(base)
+    for j, name in enumerate(names):
+        values[name] = samples[:, j]
+    ds = run_scenario(scenario, values, record_age=False, monthly=())
+    out = {name: ds[name].values for name in OUTPUTS}
+    out.update(metrics_of(ds))
+    flags = target_flags(ds)
+    out["targets"] = np.stack([flags[t] for t in TARGETS], axis=1)
+    return out
+
+
+def metrics_of(ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """The sweep's scalar outputs per member (see :data:`METRICS`)."""
+    at_end = {"year": PLAN_END}
+    return {
+        "price_2025": ds["average_price"].sel(at_end).values,
+        "clearance_2025": np.minimum(ds["clearance_period"].sel(at_end).values, CLEARANCE_CAP),
+        "floor_area_2025": ds["per_capita_floor_area"].sel(at_end).values,
+        "supply_2021_2025": ds["new_supply"]
+        .sel(year=slice(PLAN_START, PLAN_END))
+        .sum("year")
+        .values,
+        "population_2025": ds["population_total"].sel(at_end).values,
+        "inventory_2025": ds["residential_inventory_yearly"].sel(at_end).values,
+    }
+
+
+def run_chunks(
+    samples: np.ndarray,
+    model: Callable[[np.ndarray], dict[str, np.ndarray]],
+    chunk: int,
+    *,
+    client=None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Evaluate ``model`` on consecutive chunks of samples and join the results.
+
+    Parameters
+    ----------
+    samples : ndarray, shape (sample, parameter)
+    model : callable
+        ``model(chunk_samples) -> dict of arrays with a leading sample axis``.
+    chunk : int
+        Samples per chunk (one ensemble run each).
+    client : dask.distributed.Client, optional
+        Runs the chunks on the cluster; in-process without one.
+    progress : callable, optional
+        Called with the number of samples of each finished chunk.
+    """
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk <= 0:
+        raise InputError(
+            "option --chunk", "chunk", f"must be a positive whole number, got {chunk!r}"
+        )
+    pieces = [samples[i : i + chunk] for i in range(0, len(samples), chunk)]
+    if client is None:
+        results = []
+        for piece in pieces:
+            results.append(model(piece))
+            if progress:
+                progress(len(piece))
+    else:
+        from distributed import as_completed
+
+        futures = client.map(model, pieces, pure=False)
+        done = {}
+        for future in as_completed(futures):
+            done[future.key] = future.result()
+            if progress:
+                progress(len(pieces[futures.index(future)]))
+        results = [done[f.key] for f in futures]
+    return {key: np.concatenate([r[key] for r in results]) for key in results[0]}
+
+
+def analyse(problem: Problem, method: str, samples: np.ndarray, output: np.ndarray, *,
+            seed: int) -> dict[str, np.ndarray]:  # fmt: skip
+    """Sensitivity indices of one output with SALib (sobol or morris), per parameter."""
+    spec = salib_problem(problem)
+    output = np.asarray(output, dtype=float)
+    if method == "sobol":
+        res = sobol_analyze.analyze(spec, output, calc_second_order=False, seed=seed)
+        return {k: np.asarray(res[k]) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+    res = morris_analyze.analyze(spec, samples, output, num_levels=MORRIS_LEVELS, seed=seed)
+    return {k: np.asarray(res[k]) for k in ("mu", "mu_star", "mu_star_conf", "sigma")}
+
+
+@dataclass
+class Sweep:
+    """A finished sweep: outputs, indices (sobol/morris) and one-at-a-time bounds."""
+
+    outputs: xr.Dataset
+    indices: xr.Dataset | None
+    oat: xr.Dataset
+
+
+def sweep(
+    problem: Problem,
+    method: str,
+    n: int,
+    scenarios: Sequence[Scenario],
+    base: Mapping[str, float],
+    *,
+    seed: int = 0,
+    chunk: int = 10_000,
+    client=None,
+    progress: Callable[[int], None] | None = None,
+) -> Sweep:
+    """Sweep the problem under each scenario on the same samples.
+
+    Returns outputs with dims (scenario, sample, year), metrics (scenario, sample),
+    targets met (scenario, sample, target), the samples as a coordinate; indices
+    (scenario, metric, parameter) for ``sobol`` and ``morris``; and one-at-a-time
+    bounds for the tornado chart.
+    """
+    samples = draw(problem, method, n, seed=seed)
+    per_scenario = []
+    for scenario in scenarios:
+        model = partial(model_chunk, names=problem.names, base=dict(base), scenario=scenario)
+        per_scenario.append(run_chunks(samples, model, chunk, client=client, progress=progress))
+    outputs = outputs_dataset(problem, samples, scenarios, per_scenario, method, seed)
+    indices = None
+    if method in ("sobol", "morris"):
+        indices = indices_dataset(problem, method, samples, scenarios, per_scenario, seed)
+    oat = one_at_a_time(problem, scenarios, base)
+    return Sweep(outputs, indices, oat)
+
+
+def outputs_dataset(problem, samples, scenarios, results, method, seed) -> xr.Dataset:
+    """Sweep outputs as a Dataset with dims scenario, sample, year, parameter, target."""
+    years = np.arange(2016, PLAN_END + 1)
+    names = [s.name for s in scenarios]
+    data = {}
+    for name in OUTPUTS:
+        data[name] = (("scenario", "sample", "year"), np.stack([r[name] for r in results]))
+    for name, (long_name, units) in METRICS.items():
+        data[name] = (("scenario", "sample"), np.stack([r[name] for r in results]),
+                      {"long_name": long_name, "units": units})  # fmt: skip
+    met = np.stack([r["targets"] for r in results]).astype(np.int8)
+    attrs = {"long_name": "Table 1 target met (1) or not (0)", "units": "1"}
+    data["targets_met"] = (("scenario", "sample", "target"), met, attrs)
+    ds = xr.Dataset(
+        data,
+        coords={"scenario": names, "sample": np.arange(len(samples)), "year": years,
+                "parameter": list(problem.names), "target": list(TARGETS),
+                "sample_values": (("sample", "parameter"), samples)},
+        attrs={"method": method, "seed": seed, "samples": len(samples)},
+    )  # fmt: skip
+    ds["sample_values"].attrs.update(long_name="parameter values of each sample")
+    return ds
+
+
+def indices_dataset(problem, method, samples, scenarios, results, seed) -> xr.Dataset:
+    """Indices of every metric under every scenario, (scenario, metric, parameter)."""
+    rows = [[analyse(problem, method, samples, r[m], seed=seed) for m in METRICS] for r in results]
+    keys = list(rows[0][0])
+    data = {k: (("scenario", "metric", "parameter"),
+                np.array([[row[k] for row in per] for per in rows])) for k in keys}  # fmt: skip
+    ds = xr.Dataset(
+        data,
+        coords={"scenario": [s.name for s in scenarios], "metric": list(METRICS),
+                "parameter": list(problem.names)},
+        attrs={"method": method, "seed": seed},
+    )  # fmt: skip
+    ds["metric_long_name"] = ("metric", [v[0] for v in METRICS.values()])
+    ds["metric_units"] = ("metric", [v[1] for v in METRICS.values()])
+    return ds
+
+
+def one_at_a_time(problem: Problem, scenarios: Sequence[Scenario], base: Mapping[str, float]):
+    """Each metric with one parameter at its lower, then upper bound (others at base)."""
+    k = len(problem.names)
+    base_row = np.array([base[n] for n in problem.names], dtype=float)
+    rows = np.tile(base_row, (2 * k + 1, 1))
+    for j in range(k):
+        rows[1 + j, j] = problem.bounds[j, 0]
+        rows[1 + k + j, j] = problem.bounds[j, 1]
+    metric_sets = []
+    for scenario in scenarios:
+        metric_sets.append(model_chunk(rows, problem.names, dict(base), scenario))
+    data = {}
+    for key, sl in (("base", slice(0, 1)), ("low", slice(1, 1 + k)), ("high", slice(1 + k, None))):
+        stacked = np.array([[m[name][sl] for name in METRICS] for m in metric_sets])
+        if key == "base":
+            data[key] = (("scenario", "metric"), stacked[..., 0])
+        else:
+            data[key] = (("scenario", "metric", "parameter"), stacked)
+    coords = {"scenario": [s.name for s in scenarios], "metric": list(METRICS),
+              "parameter": list(problem.names)}  # fmt: skip
+    ds = xr.Dataset(data, coords=coords)
+    ds["metric_long_name"] = ("metric", [v[0] for v in METRICS.values()])
+    ds["metric_units"] = ("metric", [v[1] for v in METRICS.values()])
+    return ds
+
+
+def robustness(outputs: xr.Dataset) -> xr.DataArray:
+    """Probability that each scenario meets each simulated Table 1 target (scenario, target)."""
+    return outputs["targets_met"].mean("sample")
+
+
+def indices_csv(indices: xr.Dataset) -> str:
+    """Indices in long CSV form: scenario, metric, parameter and one column per index."""
+    keys = [k for k in ("S1", "S1_conf", "ST", "ST_conf", "mu", "mu_star", "mu_star_conf",
+                        "sigma") if k in indices]  # fmt: skip
+    lines = [",".join(["method", "scenario", "metric", "parameter", *keys])]
+    method = indices.attrs.get("method", "")
+    for s in indices["scenario"].values:
+        for m in indices["metric"].values:
+            for p in indices["parameter"].values:
+                cells = [f"{float(indices[k].sel(scenario=s, metric=m, parameter=p)):.6g}"
+                         for k in keys]  # fmt: skip
+                lines.append(",".join([method, str(s), str(m), str(p), *cells]))
+    return "\n".join(lines) + "\n"
+
+
+def robustness_csv(outputs: xr.Dataset) -> str:
+    """Probability each scenario meets each target, CSV: scenario, target, probability."""
+    prob = robustness(outputs)
+    lines = ["scenario,target,probability"]
+    for s in prob["scenario"].values:
+        for t in prob["target"].values:
+            lines.append(f"{s},{t},{float(prob.sel(scenario=s, target=t)):.6g}")
+    return "\n".join(lines) + "\n"
+
+
+def robustness_table(outputs: xr.Dataset) -> str:
+    """Probability each scenario meets each simulated Table 1 target, as text."""
+    prob = robustness(outputs)
+    names = [str(s) for s in prob["scenario"].values]
+    width = max(12, *(len(n) for n in names)) + 2
+    lines = [f"{'P(target met)':<14}" + "".join(f"{n:>{width}}" for n in names)]
+    for target in prob["target"].values:
+        cells = "".join(f"{float(prob.sel(scenario=n, target=target)):>{width}.2f}" for n in names)
+        lines.append(f"{str(target):<14}{cells}")
+    return "\n".join(lines)
