@@ -277,6 +277,21 @@ def _observed_in_range(obs: xr.DataArray, x_dim: str, x_range: tuple) -> np.ndar
 # ------------------------------------------------------------------ drawing blocks
 
 
+def _cap_infinite(values: np.ndarray) -> np.ndarray:
+    """Infinite values (a clearance period without sales) at the largest finite magnitude.
+
+    A band bound computed with an infinite member would be infinite or NaN, and
+    matplotlib leaves a gap in the band there; capped, the band runs off the axis.
+    """
+    values = np.asarray(values, dtype=float)
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return values
+    finite = values[np.isfinite(values)]
+    cap = float(np.abs(finite).max()) if finite.size else 1.0
+    return np.clip(values, -cap, cap)
+
+
 def plot_model(
     ax: Axes,
     da: xr.DataArray,
@@ -316,7 +331,8 @@ def plot_model(
     x = _x_values(da, x_dim)
     if "member" in da.dims and da.sizes["member"] > 1:
         values = da.transpose("member", x_dim).values / scale
-        low, mid, high = np.nanpercentile(values, [BAND[0], 50.0, BAND[1]], axis=0)
+        mid = np.nanpercentile(values, 50.0, axis=0)
+        low, high = np.nanpercentile(_cap_infinite(values), list(BAND), axis=0)
         if band:
             ax.fill_between(
                 x,
@@ -1405,13 +1421,13 @@ def _core_limits(medians: np.ndarray, extra: Sequence[float]) -> tuple[float, fl
 def _clip_bands(ax: Axes, da: xr.DataArray, x_dim: str, scale: float, core: tuple) -> bool:
     """Keep wide ensemble bands from squashing the median lines; True if clipped.
 
-    The axis shows the bands as far as one core range (medians, observed points,
-    targets) beyond the core on either side.
+    The axis shows the bands as far as twice the core range (medians, observed
+    points, targets) beyond the core on either side.
     """
-    values = da.transpose(..., "member", x_dim).values / scale
+    values = _cap_infinite(da.transpose(..., "member", x_dim).values / scale)
     low, high = np.nanpercentile(values, list(BAND), axis=-2)
     lo_c, hi_c = core
-    span = max(hi_c - lo_c, 0.05 * max(abs(lo_c), abs(hi_c)), 1e-9)
+    span = 2 * max(hi_c - lo_c, 0.05 * max(abs(lo_c), abs(hi_c)), 1e-9)
     lo_b, hi_b = float(np.nanmin(low)), float(np.nanmax(high))
     lo_ax, hi_ax = max(lo_b, lo_c - span), min(hi_b, hi_c + span)
     clipped = lo_ax > lo_b or hi_ax < hi_b

@@ -1,0 +1,146 @@
+"""Sweeps: Ishigami known answer, index sanity on the model, dask = in-process, inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from SALib.test_functions import Ishigami
+
+from experiments import sweep as sw
+from experiments.scenarios import find_scenario, load_scenario
+from model.errors import InputError
+
+# Analytic indices of the Ishigami function, a = 7, b = 0.1 (Ishigami & Homma 1990)
+ISHIGAMI_S1 = np.array([0.3139, 0.4424, 0.0])
+ISHIGAMI_ST = np.array([0.5576, 0.4424, 0.2437])
+
+
+@pytest.fixture(scope="module")
+def plan(table):
+    return load_scenario(find_scenario("plan-table2"), table)
+
+
+def ishigami_model(samples):
+    return {"y": Ishigami.evaluate(samples)}
+
+
+def test_ishigami_indices_through_the_sweep_machinery():
+    problem = sw.Problem(("x1", "x2", "x3"), np.array([[-np.pi, np.pi]] * 3))
+    samples = sw.draw(problem, "sobol", 4096, seed=1)
+    y = sw.run_chunks(samples, ishigami_model, chunk=5000)["y"]
+    res = sw.analyse(problem, "sobol", samples, y, seed=1)
+    assert np.all(np.abs(res["S1"] - ISHIGAMI_S1) <= res["S1_conf"])
+    assert np.all(np.abs(res["ST"] - ISHIGAMI_ST) <= res["ST_conf"])
+
+
+def test_model_sobol_indices_are_sane(table, plan, run_values):
+    names = ["affordability_elasticity", "upgrade_rate", "plot_ratio", "tfr"]
+    problem = sw.problem_from_table(table, names)
+    fixed = sw.Problem(
+        problem.names + ("female_share",), np.vstack([problem.bounds, [[0.4937, 0.4937]]])
+    )
+    result = sw.sweep(fixed, "sobol", 128, [plan], run_values, seed=2, chunk=2000)
+    idx = result.indices.isel(scenario=0)
+    s1, st = idx["S1"].values, idx["ST"].values
+    tolerance = idx["S1_conf"].values + idx["ST_conf"].values
+    assert np.all(s1 <= st + tolerance)
+    assert np.all(s1.sum(axis=1) <= 1.0 + tolerance.sum(axis=1))
+    fixed_index = list(fixed.names).index("female_share")
+    assert np.all(np.abs(st[:, fixed_index]) < 1e-6)
+    assert np.all(np.abs(s1[:, fixed_index]) < 1e-6)
+
+
+def test_morris_indices_rank_a_driver_above_a_fixed_parameter(table, plan, run_values):
+    problem = sw.problem_from_table(table, ["affordability_elasticity", "female_share"])
+    narrow = sw.Problem(problem.names, np.array([problem.bounds[0], [0.4937, 0.4937]]))
+    result = sw.sweep(narrow, "morris", 10, [plan], run_values, seed=3, chunk=1000)
+    mu_star = result.indices["mu_star"].isel(scenario=0).sel(metric="price_2025").values
+    assert mu_star[0] > 0 and abs(mu_star[1]) < 1e-6 * mu_star[0]
+
+
+def test_dask_local_cluster_gives_identical_outputs(table, plan, run_values):
+    from distributed import Client, LocalCluster
+
+    problem = sw.problem_from_table(table, ["upgrade_rate", "plot_ratio"])
+    local = sw.sweep(problem, "lhs", 60, [plan], run_values, seed=4, chunk=25)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        remote = sw.sweep(problem, "lhs", 60, [plan], run_values, seed=4, chunk=25, client=client)
+    for name in local.outputs.data_vars:
+        np.testing.assert_array_equal(local.outputs[name].values, remote.outputs[name].values)
+
+
+def test_same_samples_for_every_scenario_and_robustness(table, run_values):
+    scenarios = [load_scenario(find_scenario(n), table) for n in ("plan-table2", "freeze")]
+    problem = sw.problem_from_table(table, ["upgrade_rate"])
+    result = sw.sweep(problem, "lhs", 40, scenarios, run_values, seed=5, chunk=100)
+    out = result.outputs
+    assert out.sizes == {"scenario": 2, "sample": 40, "year": 10, "parameter": 1, "target": 4}
+    land = out["land_transacted_yearly"].sel(year=2023)
+    assert np.all(land.sel(scenario="freeze") == 0) and np.all(land.sel(scenario="plan-table2") > 0)
+    prob = sw.robustness(out)
+    assert np.all((prob >= 0) & (prob <= 1))
+    assert float(prob.sel(scenario="plan-table2", target="rental")) == 1.0
+    assert float(prob.sel(scenario="freeze", target="rental")) == 0.0
+
+
+def test_oat_bounds_move_the_metrics(table, plan, run_values):
+    problem = sw.problem_from_table(table, ["upgrade_rate"])
+    oat = sw.one_at_a_time(problem, [plan], run_values)
+    price = oat.sel(scenario="plan-table2", metric="price_2025", parameter="upgrade_rate")
+    assert float(price["high"]) > float(price["base"]) > float(price["low"])
+
+
+@pytest.mark.parametrize(
+    "method, n, match",
+    [
+        ("latin", 10, "unknown method"),
+        ("lhs", 0, "positive whole number"),
+        ("lhs", -5, "positive whole number"),
+    ],
+)
+def test_bad_sampling_refused(table, method, n, match):
+    with pytest.raises(InputError, match=match):
+        sw.draw(sw.problem_from_table(table, ["tfr"]), method, n, seed=0)
+
+
+def test_bad_chunk_refused():
+    with pytest.raises(InputError, match="positive whole number"):
+        sw.run_chunks(np.zeros((3, 1)), ishigami_model, chunk=0)
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("[nope]\nlower = 1\n", "unknown parameter"),
+        ("[tfr]\nlower = 0.1\n", "0.1 is outside"),
+        ("[tfr]\nlower = 1.0\nupper = 0.9\n", "above upper"),
+        ('[tfr]\ndistribution = "normal"\n', "allowed: uniform"),
+        ("[tfr]\nwidth = 1\n", "unknown key"),
+        ("", "names no parameter"),
+    ],
+)
+def test_bad_problem_files_refused(table, tmp_path, text, match):
+    path = tmp_path / "problem.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=match):
+        sw.problem_from_file(path, table)
+
+
+def test_problem_file_narrows_bounds(table, tmp_path):
+    path = tmp_path / "problem.toml"
+    path.write_text("[tfr]\nlower = 0.8\nupper = 0.9\n[plot_ratio]\n")
+    problem = sw.problem_from_file(path, table)
+    assert problem.names == ("tfr", "plot_ratio")
+    np.testing.assert_allclose(problem.bounds, [[0.8, 0.9], [1.5, 3.0]])
+
+
+def test_default_problem_is_the_uncertain_parameters(table):
+    problem = sw.problem_from_table(table)
+    assert set(problem.names) == {n for n, p in table.items() if p.uncertain}
+    with pytest.raises(InputError, match="unknown parameter"):
+        sw.problem_from_table(table, ["tfr", "nonsense"])
