@@ -1297,8 +1297,8 @@ def fit_figure(
 #: First and last year of the Anshan 2021-2025 housing plan, shaded in `comparison_figure`.
 PLAN_PERIOD = (2021, 2025)
 
-#: Fill colour of the plan period; colour of the plan's targets (the clearance band,
-#: the floor-area line), a grey no scenario line has.
+#: Fill colour of the plan period, and colour of the plan's targets (the clearance
+#: band, the floor-area line): a grey that no scenario line has.
 PLAN_PERIOD_COLOR = "#fbeed2"
 TARGET_COLOR = "0.35"
 
@@ -1429,7 +1429,8 @@ def _clip_bands(ax: Axes, da: xr.DataArray, x_dim: str, scale: float, core: tupl
     lo_c, hi_c = core
     span = 2 * max(hi_c - lo_c, 0.05 * max(abs(lo_c), abs(hi_c)), 1e-9)
     lo_b, hi_b = float(np.nanmin(low)), float(np.nanmax(high))
-    lo_ax, hi_ax = max(lo_b, lo_c - span), min(hi_b, hi_c + span)
+    lo_ax = min(lo_c, max(lo_b, lo_c - span))  # the core always shows
+    hi_ax = max(hi_c, min(hi_b, hi_c + span))
     clipped = lo_ax > lo_b or hi_ax < hi_b
     if clipped:
         pad = 0.05 * (hi_ax - lo_ax)
@@ -1509,6 +1510,8 @@ def _comparison_panel(
         )
         seen = _observed_in_range(valid, x_dim, (x.min(), x.max())) / scale
     medians = da.median("member") if "member" in da.dims else da
+    if "scenario" in medians.dims:
+        medians = medians.transpose("scenario", ...)
     medians = np.asarray(medians.values, dtype=float) / scale
     notes = []
     core = _core_limits(medians, [*seen, *(t / scale for t in targets)])

@@ -134,3 +134,22 @@ def test_yearly_only_record_matches_monthly_record(run_values):
 def test_unknown_monthly_variable_refused(run_values):
     with pytest.raises(InputError, match="unknown variable"):
         simulate(run_values, monthly=["no_such_thing"])
+
+
+def test_rk4_option_runs_and_converges(run_values):
+    coarse = simulate(run_values, integrator="rk4", record_age=False)
+    fine = simulate(run_values, integrator="rk4", dt=1 / 48, record_age=False)
+    for name in [
+        "sales_area",
+        "average_price",
+        "residential_inventory_yearly",
+        "population_total",
+        "clearance_period",
+    ]:
+        np.testing.assert_allclose(coarse[name].values, fine[name].values, rtol=0.005, err_msg=name)
+    assert coarse.attrs["integrator"] == "rk4"
+
+
+def test_unknown_integrator_refused(run_values):
+    with pytest.raises(InputError, match="allowed: euler, rk4"):
+        simulate(run_values, integrator="leapfrog")

@@ -1,0 +1,1046 @@
+"""Figures of a sensitivity sweep: fan charts, Sobol bars, Morris scatter, tornado.
+
+Every function takes the Datasets written by `experiments.sweep` and a path, draws
+on a figure of its own with matplotlib's Agg backend, writes a PNG (via
+`experiments.plots._save`, which closes the figure) and returns the path. Units,
+unit labels, the seed's observed points and the legend style come from
+`experiments.plots`.
+
+Inputs
+------
+Sweep outputs ``ds``
+    Yearly outputs on dims ``(scenario, sample, year)`` with attrs ``units`` and
+    ``long_name`` (``average_price``, ``clearance_period`` ...), see `fan_chart`.
+Indices ``idx``
+    ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (Sobol) or ``mu_star``,
+    ``mu_star_conf``, ``sigma``, ``mu`` (Morris) on dims ``(scenario, metric,
+    parameter)``, with ``metric_units`` and ``metric_long_name`` on ``metric``; see
+    `sobol_bars` and `morris_scatter`.
+One-at-a-time bounds ``oat``
+    ``base`` on ``(scenario, metric)``, ``low`` and ``high`` on ``(scenario,
+    metric, parameter)``, with ``metric_units`` and ``metric_long_name``; see
+    `tornado`.
+
+The ``scenario`` dimension may be absent (one scenario). Index and tornado figures
+show one scenario: the first, or the one asked for.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window; must precede the pyplot import
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.legend_handler import HandlerTuple  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MultipleLocator  # noqa: E402
+
+from calibration.observed import load_observed  # noqa: E402
+from experiments.plots import (  # noqa: E402
+    MAX_LINES,
+    MODEL_COLOR,
+    OBSERVED_LABEL,
+    OBSERVED_NAMES,
+    OBSERVED_STYLE,
+    PLAN_PERIOD,
+    SCENARIO_COLORS,
+    TARGET_COLOR,
+    _save,
+    display_scale,
+    plain_text,
+    plot_observed,
+    unit_label,
+    units_compatible,
+)
+from model.errors import InputError  # noqa: E402
+
+#: Panels per row; six variables or metrics make a 3 x 2 grid.
+COLUMNS = 3
+
+#: Figure width (inches); at `experiments.plots.DPI` (120) about 1620 px.
+FIGURE_WIDTH = 13.5
+
+#: Yearly outputs drawn by `fan_chart` by default, one panel each.
+FAN_VARIABLES = (
+    "average_price",
+    "clearance_period",
+    "per_capita_floor_area",
+    "residential_inventory_yearly",
+    "population_total",
+    "presale_permits",
+)
+
+#: Model variable -> observed series of `calibration.observed` drawn on its panel.
+FAN_OBSERVED: dict[str, str] = {
+    "average_price": "average_price",
+    "clearance_period": "clearance_period",
+    "per_capita_floor_area": "per_capita_floor_area",
+    "residential_inventory_yearly": OBSERVED_NAMES["residential_inventory_yearly"],
+    "population_total": OBSERVED_NAMES["population_total"],
+    "presale_permits": "presale_permits",
+}
+
+#: Units and long names of the sweep outputs, used when a variable has no attrs.
+FALLBACK_ATTRS: dict[str, tuple[str, str]] = {
+    "average_price": ("yuan/m**2", "average commodity housing price"),
+    "clearance_period": ("month", "clearance period (inventory / monthly sales)"),
+    "per_capita_floor_area": ("m**2/person", "residential floor area per urban resident"),
+    "residential_inventory_yearly": ("1e4 m**2", "unsold residential inventory, end of year"),
+    "population_total": ("person", "resident population, end of year"),
+    "presale_permits": ("1e4 m**2/year", "new presale permits"),
+    "land_transacted_yearly": ("hectare/year", "residential land transacted"),
+}
+
+#: Outer and inner percentile bands (%) of the fan chart; the line is the median.
+OUTER_BAND = (5.0, 95.0)
+INNER_BAND = (25.0, 75.0)
+
+#: The plan's clearance-period band (months) and per-capita floor area target (m²).
+CLEARANCE_TARGET = (15.0, 18.0)
+FLOOR_AREA_TARGET = 36.0
+
+#: Parameters labelled by name in each `morris_scatter` panel (largest mu*).
+MORRIS_LABELS = 5
+
+#: Colours: Sobol first-order and total indices; tornado lower and upper bounds.
+S1_COLOR, ST_COLOR = "#a6cee3", "#3a7dbf"
+LOW_COLOR, HIGH_COLOR = "tab:blue", "tab:orange"
+
+_SOBOL_VARS = ("S1", "S1_conf", "ST", "ST_conf")
+_MORRIS_VARS = ("mu_star", "mu_star_conf", "sigma")
+_OAT_VARS = ("base", "low", "high")
+
+# The plan's clearance band: hatched grey, as in `experiments.plots.comparison_figure`.
+_TARGET_BAND_STYLE = {
+    "facecolor": (0.35, 0.35, 0.35, 0.12),
+    "edgecolor": TARGET_COLOR,
+    "hatch": "///",
+    "linewidth": 0.8,
+    "zorder": 1.5,
+}
+
+# The plan period 2021-2025 as a strip along a panel's top edge: a shaded column
+# would tint the fan's bands and make them read as other colours.
+_PLAN_STRIP = {"ymin": 0.975, "ymax": 1.0, "color": "#e3b75f", "linewidth": 0, "zorder": 4}
+
+
+def _scenario_alpha(n: int) -> float:
+    """Opacity of each scenario's band: overlapping bands stay see-through."""
+    return max(0.04, min(0.12, 0.25 / n))
+
+
+# ------------------------------------------------------------------ checks
+
+
+def _source(data: xr.Dataset) -> str:
+    return str(data.attrs.get("source_file", "Dataset"))
+
+
+def _require_vars(data: xr.Dataset, names: Sequence[str], what: str) -> None:
+    missing = [n for n in names if n not in data.variables]
+    if missing:
+        available = ", ".join(sorted(map(str, data.data_vars))) or "none"
+        raise InputError(
+            _source(data),
+            ", ".join(missing),
+            f"{what} needs variable(s) {', '.join(repr(m) for m in missing)}, not in the "
+            f"Dataset; available: {available}",
+        )
+
+
+def _require_dims(
+    data: xr.Dataset, name: str, needed: Sequence[str], allowed: Sequence[str], what: str
+) -> None:
+    """Check that variable `name` has every dim of `needed` and none outside `allowed`."""
+    dims = data[name].dims
+    missing = [d for d in needed if d not in dims]
+    extra = [d for d in dims if d not in allowed]
+    if missing or extra:
+        problem = []
+        if missing:
+            problem.append(f"lacks dim(s) {', '.join(repr(d) for d in missing)}")
+        if extra:
+            problem.append(f"has unexpected dim(s) {', '.join(repr(d) for d in extra)}")
+        optional = ", ".join(d for d in allowed if d not in needed)
+        raise InputError(
+            _source(data),
+            name,
+            f"{' and '.join(problem)} (dims {tuple(dims)}); {what} needs dims "
+            f"{', '.join(needed)}" + (f" (and optionally {optional})" if optional else ""),
+        )
+
+
+def _check_top(top: int, what: str) -> int:
+    if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
+        raise InputError(what, "top", f"{top!r}: need a whole number of parameters >= 1, e.g. 10")
+    return int(top)
+
+
+def _pick_scenario(
+    data: xr.Dataset, scenario: Hashable | None, what: str
+) -> tuple[xr.Dataset, str | None]:
+    """The Dataset at one scenario (the first when None) and that scenario's name."""
+    if "scenario" not in data.dims:
+        if scenario is not None:
+            raise InputError(
+                _source(data),
+                "scenario",
+                f"{scenario!r} asked for, but the Dataset has no 'scenario' dimension",
+            )
+        return data, None
+    names = [str(s) for s in data["scenario"].values]
+    if not names:
+        raise InputError(_source(data), "scenario", f"{what}: the scenario dimension is empty")
+    if scenario is None:
+        return data.isel(scenario=0), names[0]
+    if str(scenario) not in names:
+        raise InputError(
+            _source(data),
+            "scenario",
+            f"unknown scenario {scenario!r}; available: {', '.join(names)}",
+        )
+    return data.isel(scenario=names.index(str(scenario))), str(scenario)
+
+
+def _check_indices(idx: xr.Dataset, names: Sequence[str], method: str, what: str) -> None:
+    """Variables and dims of an indices Dataset; a Dataset of the other method named."""
+    if not isinstance(idx, xr.Dataset):
+        raise InputError(what, "idx", f"need an xarray.Dataset, got {type(idx).__name__}")
+    stated = str(idx.attrs.get("method", method))
+    if stated != method and not all(n in idx.data_vars for n in names):
+        other = {"sobol": "sobol_bars", "morris": "morris_scatter"}.get(stated, "another figure")
+        raise InputError(
+            _source(idx),
+            "method",
+            f"{what} draws {method} indices, but these are {stated!r} indices "
+            f"(draw them with {other})",
+        )
+    _require_vars(idx, names, what)
+    for name in names:
+        _require_dims(idx, name, ("metric", "parameter"), ("scenario", "metric", "parameter"), what)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _metrics(data: xr.Dataset) -> list[str]:
+    metrics = [str(m) for m in data["metric"].values]
+    if not metrics:
+        raise InputError(_source(data), "metric", "the metric dimension is empty")
+    return metrics
+
+
+def metric_label(data: xr.Dataset, metric: str) -> tuple[str, str]:
+    """Long name and units of a metric of an indices or one-at-a-time Dataset.
+
+    Parameters
+    ----------
+    data : xarray.Dataset
+        With a ``metric`` dim and, optionally, the string variables
+        ``metric_long_name`` and ``metric_units`` on it.
+    metric : str
+        A value of ``metric``, e.g. ``"price_2025"``.
+
+    Returns
+    -------
+    long_name : str
+        E.g. ``"average price 2025"`` (the metric's name if none is given), with
+        Chinese characters dropped (`experiments.plots.plain_text`).
+    units : str
+        E.g. ``"yuan/m**2"``; empty if none is given.
+    """
+    long_name, units = metric, ""
+    if "metric_long_name" in data.variables:
+        long_name = str(data["metric_long_name"].sel(metric=metric).values) or metric
+    if "metric_units" in data.variables:
+        units = str(data["metric_units"].sel(metric=metric).values)
+    return plain_text(long_name), units
+
+
+def swing(oat: xr.Dataset) -> xr.DataArray:
+    """Width of each tornado bar, ``|high - low|``, in the metric's units.
+
+    Parameters
+    ----------
+    oat : xarray.Dataset
+        One-at-a-time bounds with ``low`` and ``high``.
+
+    Returns
+    -------
+    xarray.DataArray
+        Same dims as ``high``.
+    """
+    _require_vars(oat, ("low", "high"), "swing")
+    return abs(oat["high"] - oat["low"])
+
+
+def ranked_parameters(
+    data: xr.Dataset,
+    metric: str,
+    key: str = "ST",
+    top: int = 10,
+    scenario: Hashable | None = None,
+) -> list[str]:
+    """The `top` parameters of one metric by a key, largest first: a figure's bar order.
+
+    Parameters
+    ----------
+    data : xarray.Dataset
+        Indices (`sobol_bars`, `morris_scatter`) or one-at-a-time bounds (`tornado`).
+    metric : str
+        A value of the ``metric`` dim.
+    key : str
+        A variable on ``(metric, parameter)`` to rank by (``"ST"``, ``"mu_star"``
+        ...), or ``"swing"`` for ``|high - low|`` of one-at-a-time bounds.
+    top : int
+        Most parameters returned (all if there are fewer).
+    scenario : str, optional
+        Scenario to rank in; the first when None.
+
+    Returns
+    -------
+    list of str
+        Parameter names, largest key first; ties keep the Dataset's order, and
+        parameters whose key is NaN are left out.
+
+    Raises
+    ------
+    model.errors.InputError
+        If `key`, the ``metric``/``parameter`` dims, `metric` or `scenario` is
+        unknown, or `top` is not a whole number >= 1.
+    """
+    top = _check_top(top, "ranked_parameters")
+    if key == "swing":
+        _require_vars(data, ("low", "high"), "ranked_parameters")
+        values = swing(data)
+    else:
+        _require_vars(data, (key,), "ranked_parameters")
+        values = data[key]
+    values = values.to_dataset(name="_key")
+    _require_dims(values, "_key", ("metric", "parameter"), ("scenario", "metric", "parameter"),
+                  "ranked_parameters")  # fmt: skip
+    values, _ = _pick_scenario(values, scenario, "ranked_parameters")
+    metrics = _metrics(values)
+    if metric not in metrics:
+        raise InputError(
+            _source(data), "metric", f"unknown metric {metric!r}; available: {', '.join(metrics)}"
+        )
+    row = np.asarray(values["_key"].sel(metric=metric).values, dtype=float)
+    names = [str(p) for p in values["parameter"].values]
+    finite = np.flatnonzero(np.isfinite(row))
+    order = finite[np.argsort(-row[finite], kind="stable")]
+    return [names[i] for i in order[:top]]
+
+
+def _grid(n: int, row_height: float, extra: float = 1.2) -> tuple[Figure, np.ndarray]:
+    ncols = min(COLUMNS, n)
+    nrows = -(-n // ncols)
+    width = FIGURE_WIDTH if ncols == COLUMNS else FIGURE_WIDTH * (0.4 + 0.6 * ncols / COLUMNS)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(width, row_height * nrows + extra),
+        squeeze=False,
+        layout="constrained",
+    )
+    for ax in axes.flat[n:]:
+        ax.set_axis_off()
+    return fig, axes
+
+
+def _wrap(text: str, width: int = 44) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _scenario_note(name: str | None, n_scenarios: int) -> str:
+    if name is None:
+        return ""
+    if n_scenarios > 1:
+        return f"scenario '{name}' (1 of {n_scenarios})"
+    return f"scenario '{name}'"
+
+
+def _axis_label(long_name: str, units: str) -> str:
+    label = unit_label(units) if units else ""
+    return f"{long_name} ({label})" if label else long_name
+
+
+# ------------------------------------------------------------------ fan chart
+
+
+def _variable_attrs(da: xr.DataArray) -> tuple[str, str]:
+    units, long_name = FALLBACK_ATTRS.get(str(da.name), ("", str(da.name)))
+    units = str(da.attrs.get("units", units))
+    long_name = plain_text(str(da.attrs.get("long_name", long_name)))
+    return units, long_name
+
+
+def _percentiles(values: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Percentiles over axis 0 (samples); NaN where every sample is NaN, without a warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanpercentile(values, list(q), axis=0)
+
+
+def _fan_panel(
+    ax: Axes,
+    da: xr.DataArray,
+    scenarios: list[str] | None,
+    observed: xr.Dataset,
+    years: np.ndarray,
+) -> bool:
+    """One variable: bands and median(s), targets, observed points; True if points drawn."""
+    name = str(da.name)
+    units, long_name = _variable_attrs(da)
+    scale, ylabel = display_scale(units, np.asarray(da.values, dtype=float))
+    first, last = PLAN_PERIOD
+    if years.min() <= last and years.max() >= first:  # a strip along the top edge
+        ax.axvspan(first - 0.5, last + 0.5, **_PLAN_STRIP)
+    if name == "clearance_period":
+        ax.axhspan(*CLEARANCE_TARGET, **_TARGET_BAND_STYLE)
+    if name == "per_capita_floor_area":
+        ax.axhline(FLOOR_AREA_TARGET, color=TARGET_COLOR, linestyle="--", linewidth=1.8, zorder=1)
+    if scenarios is None:  # one scenario: the full fan
+        values = da.transpose("sample", "year").values / scale
+        q = (OUTER_BAND[0], INNER_BAND[0], 50.0, INNER_BAND[1], OUTER_BAND[1])
+        lo, lo_in, mid, hi_in, hi = _percentiles(values, q)
+        ax.fill_between(years, lo, hi, color=MODEL_COLOR, alpha=0.18, linewidth=0, zorder=2)
+        ax.fill_between(years, lo_in, hi_in, color=MODEL_COLOR, alpha=0.38, linewidth=0, zorder=2)
+        ax.plot(years, mid, color=MODEL_COLOR, linewidth=2, zorder=3)
+    else:
+        alpha = _scenario_alpha(len(scenarios))
+        for i, scenario in enumerate(scenarios):
+            color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
+            style = "-" if i < len(SCENARIO_COLORS) else "--"
+            values = da.isel(scenario=i).transpose("sample", "year").values / scale
+            lo, mid, hi = _percentiles(values, (OUTER_BAND[0], 50.0, OUTER_BAND[1]))
+            ax.fill_between(years, lo, hi, color=color, alpha=alpha, linewidth=0, zorder=2)
+            for edge in (lo, hi):  # thin edges keep overlapping bands apart
+                ax.plot(years, edge, color=color, linestyle=":", linewidth=1.1, zorder=2.5)
+            ax.plot(years, mid, color=color, linestyle=style, linewidth=1.8, zorder=3,
+                    label=scenario)  # fmt: skip
+    drawn = 0
+    series = FAN_OBSERVED.get(name, OBSERVED_NAMES.get(name, name))
+    if series in observed.data_vars:
+        obs = observed[series].dropna("year")
+        if obs.size and units_compatible(str(obs.attrs.get("units", "")), units):
+            drawn = plot_observed(
+                ax,
+                obs["year"].values,
+                obs.values,
+                scale=scale,
+                x_range=(years.min(), years.max()),
+                label=None,
+            )
+    ax.set_title(_wrap(long_name), fontsize=10.5)
+    ax.set_ylabel(ylabel or "(dimensionless)", fontsize=9.5)
+    ax.set_xlim(years.min() - 0.5, years.max() + 0.5)
+    ax.xaxis.set_major_locator(MultipleLocator(2 if years.size > 6 else 1))
+    ax.xaxis.set_minor_locator(MultipleLocator(1))
+    ax.set_xlabel("year", fontsize=9.5)
+    ax.tick_params(labelsize=9)
+    ax.grid(True, alpha=0.3)
+    return drawn > 0
+
+
+def _fan_legend(
+    fig: Figure,
+    scenarios: list[str] | None,
+    names: Sequence[str],
+    observed: bool,
+    years: np.ndarray,
+) -> None:
+    """The shared legend below the panels: bands or scenarios, then observed and targets."""
+    handles: list = []
+    labels: list[str] = []
+    if scenarios is None:
+        handles += [
+            Line2D([], [], color=MODEL_COLOR, linewidth=2),
+            Patch(facecolor=MODEL_COLOR, alpha=0.18 + 0.38 * (1 - 0.18)),
+            Patch(facecolor=MODEL_COLOR, alpha=0.18),
+        ]
+        labels += [
+            "median of samples",
+            f"{INNER_BAND[0]:g}–{INNER_BAND[1]:g} % of samples",
+            f"{OUTER_BAND[0]:g}–{OUTER_BAND[1]:g} % of samples",
+        ]
+    else:
+        alpha = _scenario_alpha(len(scenarios))
+        for i, scenario in enumerate(scenarios):
+            color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
+            style = "-" if i < len(SCENARIO_COLORS) else "--"
+            handles.append(
+                (
+                    Patch(facecolor=color, alpha=alpha, edgecolor=color, linestyle=":"),
+                    Line2D([], [], color=color, linestyle=style, linewidth=1.8),
+                )
+            )
+            labels.append(scenario)
+    if observed:
+        handles.append(Line2D([], [], **OBSERVED_STYLE))
+        labels.append(f"{OBSERVED_LABEL}, 2016–2019")
+    first, last = PLAN_PERIOD
+    if years.min() <= last and years.max() >= first:
+        handles.append(Patch(facecolor=_PLAN_STRIP["color"]))
+        labels.append(f"plan period {first}–{last} (strip at top)")
+    if "clearance_period" in names:
+        handles.append(Patch(**_TARGET_BAND_STYLE))
+        labels.append(f"plan target {CLEARANCE_TARGET[0]:g}–{CLEARANCE_TARGET[1]:g} months")
+    if "per_capita_floor_area" in names:
+        handles.append(Line2D([], [], color=TARGET_COLOR, linestyle="--", linewidth=1.8))
+        labels.append(f"plan target {FLOOR_AREA_TARGET:g} m²/person")
+    title = None
+    if scenarios is not None:
+        title = f"scenario: median and {OUTER_BAND[0]:g}–{OUTER_BAND[1]:g} % of samples"
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=min(len(handles), 4),
+        handler_map={tuple: HandlerTuple(ndivide=1)},
+        fontsize=9.5,
+        title=title,
+        title_fontsize=9.5,
+        frameon=False,
+    )
+
+
+def fan_chart(
+    ds: xr.Dataset,
+    path: str | Path,
+    observed: xr.Dataset | None = None,
+    variables: Sequence[str] = FAN_VARIABLES,
+    scenario: Hashable | None = None,
+) -> Path:
+    """Fan charts of yearly sweep outputs, one panel per variable, against the seed.
+
+    With one scenario drawn: the median over samples, the 25-75 % and 5-95 % bands.
+    With several scenarios and ``scenario=None``: one colour per scenario, its
+    median and a lighter 5-95 % band. Each panel adds the seed's observed points
+    (red diamonds, 2016-2019), the plan period 2021-2025 shaded, and the plan's
+    targets: the 15-18 month band on the clearance period, the 36 m²/person line
+    on the per-capita floor area.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Sweep outputs: each variable on dims ``sample`` and ``year`` (and
+        optionally ``scenario``), with attrs ``units`` (``yuan/m**2``, ``month``,
+        ``m**2/person``, ``1e4 m**2``, ``person``, ``1e4 m**2/year`` ...) and
+        ``long_name``; for the sweep's own outputs the units are known when the
+        attrs are missing (`FALLBACK_ATTRS`).
+    path : str or pathlib.Path
+        PNG to write; its folder is created if missing.
+    observed : xarray.Dataset, optional
+        Observed series on a ``year`` dim (`calibration.observed.load_observed`, the
+        default); pass ``xarray.Dataset()`` to draw none. The series of each
+        variable is given by `FAN_OBSERVED`; points are drawn only when their units
+        fit the variable's (a yearly flow may lack ``/year`` in the seed).
+    variables : sequence of str
+        Variables to draw, one panel each, in this order (three per row).
+    scenario : str, optional
+        Draw this scenario's full fan. None: the full fan when there is one
+        scenario, a median and 5-95 % band per scenario when there are several.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    model.errors.InputError
+        If a variable is missing or lacks the ``sample`` or ``year`` dim (or has
+        others), `variables` is empty, `scenario` is unknown, or there are more
+        than `experiments.plots.MAX_LINES` scenarios to draw at once.
+    """
+    variables = [str(v) for v in variables]
+    if not variables:
+        raise InputError("fan_chart", "variables", "no variable given; e.g. ('average_price',)")
+    _require_vars(ds, variables, "fan_chart")
+    for name in variables:
+        _require_dims(ds, name, ("sample", "year"), ("scenario", "sample", "year"), "fan_chart")
+    n_scenarios = int(ds.sizes.get("scenario", 1))
+    if scenario is not None or n_scenarios == 1:
+        ds, chosen = _pick_scenario(ds, scenario, "fan_chart")
+        scenarios = None
+    else:
+        if n_scenarios > MAX_LINES:
+            raise InputError(
+                _source(ds),
+                "scenario",
+                f"{n_scenarios} scenarios; fan_chart draws at most {MAX_LINES} at once: "
+                "choose one with scenario=..., or select some, e.g. "
+                "ds.isel(scenario=slice(0, 6))",
+            )
+        chosen = None
+        scenarios = [str(s) for s in ds["scenario"].values]
+    observed = load_observed() if observed is None else observed
+    years = np.asarray(ds["year"].values)
+    n_samples = int(ds.sizes["sample"])
+    fig, axes = _grid(len(variables), 3.55, extra=1.6)
+    try:
+        points = False
+        for ax, name in zip(axes.flat, variables, strict=False):
+            points |= _fan_panel(ax, ds[name], scenarios, observed, years)
+        _fan_legend(fig, scenarios, variables, points, years)
+        if scenarios is None:
+            what = _scenario_note(chosen, n_scenarios) or "sweep"
+            spread = "median, 25–75 % and 5–95 % bands"
+        else:
+            what = f"{len(scenarios)} scenarios"
+            spread = "median and 5–95 % band per scenario"
+        method = str(ds.attrs.get("method", "")).strip()
+        method = f" ({method})" if method else ""
+        fig.suptitle(
+            f"Anshan sensitivity sweep{method}: {what}\n{n_samples:,} parameter samples — {spread}",
+            fontsize=13,
+            weight="bold",
+        )
+    except BaseException:
+        plt.close(fig)
+        raise
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------ Sobol bars
+
+
+def _sobol_panel(ax: Axes, idx: xr.Dataset, metric: str, top: int) -> int:
+    params = ranked_parameters(idx, metric, "ST", top)
+    long_name, _ = metric_label(idx, metric)
+    row = idx.sel(metric=metric, parameter=params) if params else None
+    ax.set_title(_wrap(long_name), fontsize=10.5)
+    if row is None:
+        ax.text(0.5, 0.5, "no finite ST", transform=ax.transAxes, ha="center", color="0.4")
+        return 0
+    y = np.arange(len(params))
+    height = 0.38
+    values = {k: np.asarray(row[k].values, dtype=float) for k in _SOBOL_VARS}
+    for key, offset, color in (("S1", -height / 2, S1_COLOR), ("ST", height / 2, ST_COLOR)):
+        ax.barh(
+            y + offset,
+            values[key],
+            height=height,
+            color=color,
+            xerr=np.abs(values[f"{key}_conf"]),
+            error_kw={"ecolor": "black", "elinewidth": 1.0, "capsize": 2.5},
+            label=key,
+            zorder=2,
+        )
+    ax.set_yticks(y, params, fontsize=8.5)
+    ax.set_ylim(len(params) - 0.5, -0.5)  # largest on top
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    lows = values["S1"] - np.abs(values["S1_conf"])
+    highs = np.maximum(values["ST"] + np.abs(values["ST_conf"]), values["S1"] + values["S1_conf"])
+    left = min(0.0, float(np.nanmin(lows)) * 1.05)
+    right = max(float(np.nanmax(highs)) * 1.05, 0.05)
+    ax.set_xlim(left, right)
+    ax.set_xlabel("Sobol index (share of variance, dimensionless)", fontsize=9.5)
+    ax.tick_params(axis="x", labelsize=9)
+    ax.grid(True, axis="x", alpha=0.3)
+    return len(params)
+
+
+def sobol_bars(
+    idx: xr.Dataset, path: str | Path, scenario: Hashable | None = None, top: int = 10
+) -> Path:
+    """Sobol first-order (S1) and total (ST) indices, one panel per metric.
+
+    Each panel shows the `top` parameters by ST, largest on top, with S1 and ST as
+    side-by-side horizontal bars and their confidence intervals (``S1_conf``,
+    ``ST_conf``) as error bars. Indices are shares of the metric's variance
+    (dimensionless): S1 from the parameter alone, ST including its interactions.
+
+    Parameters
+    ----------
+    idx : xarray.Dataset
+        Sobol indices: ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` on dims ``metric``
+        and ``parameter`` (and optionally ``scenario``), with ``metric_long_name``
+        and ``metric_units`` on ``metric`` (see `metric_label`).
+    path : str or pathlib.Path
+        PNG to write; its folder is created if missing.
+    scenario : str, optional
+        Scenario to draw; the first when None.
+    top : int
+        Most parameters per panel (ranked by ST, see `ranked_parameters`).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    model.errors.InputError
+        If a Sobol variable or dim is missing (a Morris Dataset is named as such),
+        `scenario` is unknown or `top` is not a whole number >= 1.
+    """
+    _check_indices(idx, _SOBOL_VARS, "sobol", "sobol_bars")
+    top = _check_top(top, "sobol_bars")
+    n_scenarios = int(idx.sizes.get("scenario", 1))
+    idx, chosen = _pick_scenario(idx, scenario, "sobol_bars")
+    metrics = _metrics(idx)
+    n_params = int(idx.sizes["parameter"])
+    shown = min(top, n_params)
+    fig, axes = _grid(len(metrics), 0.27 * shown + 1.6, extra=1.3)
+    try:
+        for ax, metric in zip(axes.flat, metrics, strict=False):
+            _sobol_panel(ax, idx, metric, top)
+        fig.legend(
+            [Patch(facecolor=S1_COLOR), Patch(facecolor=ST_COLOR), Line2D([], [], color="black")],
+            [
+                "S1: first-order (parameter alone)",
+                "ST: total (with interactions)",
+                "confidence interval (S1_conf, ST_conf)",
+            ],  # fmt: skip
+            loc="outside lower center",
+            ncols=3,
+            fontsize=9.5,
+            frameon=False,
+        )
+        where = _scenario_note(chosen, n_scenarios)
+        fig.suptitle(
+            "Sobol sensitivity indices of the 2025 metrics"
+            + (f" — {where}" if where else "")
+            + f"\ntop {shown} of {n_params} parameters by total index ST",
+            fontsize=13,
+            weight="bold",
+        )
+    except BaseException:
+        plt.close(fig)
+        raise
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------ Morris scatter
+
+
+def _spread_labels(
+    ax: Axes,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    names: Sequence[str],
+    fontsize: float = 8.5,
+) -> None:
+    """Label points by name, nudging labels apart vertically so they do not overlap.
+
+    Works in axes fractions with the panel's size in points: each label sits right
+    of its point (left when the point is in the right third), and labels on the
+    same side are pushed down (or up, near the bottom) until they clear each other.
+    """
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    fig = ax.figure
+    pos = ax.get_position()
+    width_pt = max(pos.width * fig.get_figwidth() * 72, 1.0)
+    height_pt = max(pos.height * fig.get_figheight() * 72, 1.0)
+    line = 1.35 * fontsize / height_pt  # label height, axes fraction
+    placed: list[tuple[float, float, float]] = []  # (x left, x right, y centre)
+    order = np.argsort(-ys)
+    for i in order:
+        fx = (xs[i] - x0) / (x1 - x0)
+        fy = (ys[i] - y0) / (y1 - y0)
+        text_w = 0.58 * fontsize * len(names[i]) / width_pt
+        right = fx < 0.62
+        tx = fx + 0.025 if right else fx - 0.025
+        span = (tx, tx + text_w) if right else (tx - text_w, tx)
+        ty = fy
+
+        def clashes(y: float, span=span) -> bool:
+            return any(
+                abs(y - py) < line and span[0] < pr and pl < span[1] for pl, pr, py in placed
+            )
+
+        step = line / 3
+        down = ty
+        while clashes(down) and down > line:
+            down -= step
+        if clashes(down):
+            up = ty
+            while clashes(up) and up < 1 - line:
+                up += step
+            ty = up
+        else:
+            ty = down
+        ty = float(np.clip(ty, line / 2, 1 - line / 2))
+        placed.append((span[0], span[1], ty))
+        moved = abs(ty - fy) > line / 2
+        ax.annotate(
+            names[i],
+            xy=(xs[i], ys[i]),
+            xytext=(tx, ty),
+            textcoords="axes fraction",
+            ha="left" if right else "right",
+            va="center",
+            fontsize=fontsize,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5},
+            arrowprops={"arrowstyle": "-", "color": "0.45", "linewidth": 0.7} if moved else None,
+            zorder=6,
+        )
+
+
+def _morris_panel(ax: Axes, idx: xr.Dataset, metric: str) -> None:
+    long_name, units = metric_label(idx, metric)
+    row = idx.sel(metric=metric)
+    mu_star = np.asarray(row["mu_star"].values, dtype=float)
+    conf = np.abs(np.asarray(row["mu_star_conf"].values, dtype=float))
+    sigma = np.asarray(row["sigma"].values, dtype=float)
+    names = [str(p) for p in row["parameter"].values]
+    scale, label = display_scale(units, np.concatenate([mu_star, sigma]))
+    mu_star, conf, sigma = mu_star / scale, conf / scale, sigma / scale
+    ax.set_title(_wrap(long_name), fontsize=10.5)
+    finite = np.isfinite(mu_star) & np.isfinite(sigma)
+    if not finite.any():
+        ax.text(0.5, 0.5, "no finite mu*", transform=ax.transAxes, ha="center", color="0.4")
+        return
+    labelled = ranked_parameters(idx.sel(metric=[metric]), metric, "mu_star", MORRIS_LABELS)
+    marked = np.array([n in labelled for n in names])
+    ax.errorbar(
+        mu_star[finite & ~marked],
+        sigma[finite & ~marked],
+        xerr=conf[finite & ~marked],
+        fmt="o",
+        color="0.55",
+        markersize=4.5,
+        elinewidth=0.8,
+        capsize=0,
+        zorder=3,
+    )
+    ax.errorbar(
+        mu_star[marked],
+        sigma[marked],
+        xerr=conf[marked],
+        fmt="o",
+        color=ST_COLOR,
+        markersize=6,
+        elinewidth=1,
+        capsize=2,
+        zorder=4,
+    )
+    reach = np.nanmax(np.concatenate([mu_star[finite] + conf[finite], sigma[finite]]))
+    reach = float(reach) * 1.1 if reach > 0 else 1.0
+    ax.plot([0, reach], [0, reach], color="0.35", linestyle="--", linewidth=1, zorder=1)
+    ax.set_xlim(0, float(np.nanmax(mu_star[finite] + conf[finite])) * 1.12 or 1.0)
+    ax.set_ylim(0, float(np.nanmax(sigma[finite])) * 1.15 or 1.0)
+    unit = f" ({label})" if label else ""
+    ax.set_xlabel(f"μ*: mean |elementary effect|{unit}", fontsize=9.5)
+    ax.set_ylabel(f"σ: spread of effects{unit}", fontsize=9.5)
+    ax.tick_params(labelsize=9)
+    ax.grid(True, alpha=0.3)
+    _spread_labels(
+        ax, mu_star[marked], sigma[marked], [n for n, m in zip(names, marked, strict=True) if m]
+    )
+
+
+def morris_scatter(idx: xr.Dataset, path: str | Path, scenario: Hashable | None = None) -> Path:
+    """Morris screening: mean absolute effect mu* against its spread sigma, per metric.
+
+    One panel per metric, one point per parameter with ``mu_star_conf`` as a
+    horizontal error bar; the `MORRIS_LABELS` parameters with the largest mu* are
+    coloured and named. A dashed line marks sigma = mu*: points above it act
+    mostly through interactions or non-linearly. Axes are in the metric's units
+    (head counts in thousands or millions, `experiments.plots.display_scale`):
+    SALib's elementary effects are output changes per full range of the parameter.
+
+    Parameters
+    ----------
+    idx : xarray.Dataset
+        Morris indices: ``mu_star``, ``mu_star_conf``, ``sigma`` (``mu`` is not
+        drawn) on dims ``metric`` and ``parameter`` (and optionally ``scenario``),
+        with ``metric_long_name`` and ``metric_units`` on ``metric``.
+    path : str or pathlib.Path
+        PNG to write; its folder is created if missing.
+    scenario : str, optional
+        Scenario to draw; the first when None.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    model.errors.InputError
+        If a Morris variable or dim is missing (a Sobol Dataset is named as such)
+        or `scenario` is unknown.
+    """
+    _check_indices(idx, _MORRIS_VARS, "morris", "morris_scatter")
+    n_scenarios = int(idx.sizes.get("scenario", 1))
+    idx, chosen = _pick_scenario(idx, scenario, "morris_scatter")
+    metrics = _metrics(idx)
+    n_params = int(idx.sizes["parameter"])
+    fig, axes = _grid(len(metrics), 3.9, extra=1.3)
+    try:
+        fig.canvas.draw()  # no-op layout pass so label placement sees panel sizes
+        for ax, metric in zip(axes.flat, metrics, strict=False):
+            _morris_panel(ax, idx, metric)
+        fig.legend(
+            [
+                Line2D([], [], marker="o", color=ST_COLOR, linestyle="none", markersize=6),
+                Line2D([], [], marker="o", color="0.55", linestyle="none", markersize=4.5),
+                Line2D([], [], color="0.25", linewidth=1),
+                Line2D([], [], color="0.35", linestyle="--", linewidth=1),
+            ],
+            [
+                f"{MORRIS_LABELS} largest μ* (named)",
+                "other parameters",
+                "μ* confidence interval (mu_star_conf)",
+                "σ = μ* (above: interactions / non-linear)",
+            ],
+            loc="outside lower center",
+            ncols=4,
+            fontsize=9.5,
+            frameon=False,
+        )
+        where = _scenario_note(chosen, n_scenarios)
+        fig.suptitle(
+            "Morris screening of the 2025 metrics"
+            + (f" — {where}" if where else "")
+            + f"\n{n_params} parameters; effects in the metric's units per parameter range",
+            fontsize=13,
+            weight="bold",
+        )
+    except BaseException:
+        plt.close(fig)
+        raise
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------ tornado
+
+
+def _tornado_panel(ax: Axes, oat: xr.Dataset, metric: str, top: int) -> None:
+    long_name, units = metric_label(oat, metric)
+    params = ranked_parameters(oat, metric, "swing", top)
+    base = float(oat["base"].sel(metric=metric))
+    low = np.asarray(oat["low"].sel(metric=metric, parameter=params).values, dtype=float)
+    high = np.asarray(oat["high"].sel(metric=metric, parameter=params).values, dtype=float)
+    scale, label = display_scale(units, np.concatenate([[base], low, high]))
+    base, low, high = base / scale, low / scale, high / scale
+    y = np.arange(len(params))
+    for i in range(len(params)):
+        bars = [(low[i], LOW_COLOR), (high[i], HIGH_COLOR)]
+        bars.sort(key=lambda b: -abs(b[0] - base))  # longer first, shorter drawn over it
+        for z, (value, color) in enumerate(bars):
+            ax.barh(y[i], value - base, left=base, height=0.7 if z == 0 else 0.5,
+                    color=color, zorder=2 + z, edgecolor="white", linewidth=0.5)  # fmt: skip
+    ax.axvline(base, color="black", linewidth=1.2, zorder=5)
+    ax.set_yticks(y, params, fontsize=8.5)
+    ax.set_ylim(len(params) - 0.5, -0.5)
+    ax.set_title(_wrap(long_name), fontsize=10.5)
+    number = f"{base:,.0f}" if abs(base) >= 100 else f"{base:,.3g}"
+    unit = f" {label}" if label else ""
+    ax.text(0.01, 1.0, f"base {number}{unit}", transform=ax.transAxes, ha="left",
+            va="bottom", fontsize=8, color="0.25")  # fmt: skip
+    ax.set_xlabel(label or "(dimensionless)", fontsize=9.5)
+    ax.tick_params(axis="x", labelsize=9)
+    ax.grid(True, axis="x", alpha=0.3)
+    lo = np.nanmin(np.concatenate([[base], low, high]))
+    hi = np.nanmax(np.concatenate([[base], low, high]))
+    pad = 0.06 * (hi - lo) if hi > lo else max(abs(base) * 0.01, 1e-9)
+    ax.set_xlim(lo - pad, hi + pad)
+
+
+def tornado(oat: xr.Dataset, path: str | Path, scenario: Hashable | None = None,
+            top: int = 10) -> Path:  # fmt: skip
+    """One-at-a-time sensitivity: each metric with one parameter at a bound.
+
+    One panel per metric: for the `top` parameters by ``|high - low|`` (largest on
+    top), a bar from the base value to the metric with the parameter at its lower
+    bound and one to the metric at its upper bound (distinct colours; when both
+    lie on the same side, the shorter is drawn narrower over the longer), with
+    the base value as a vertical line.
+
+    Parameters
+    ----------
+    oat : xarray.Dataset
+        ``base`` on ``metric``, ``low`` and ``high`` on ``metric`` and
+        ``parameter`` (each optionally on ``scenario``), in the metric's units,
+        with ``metric_long_name`` and ``metric_units`` on ``metric``.
+    path : str or pathlib.Path
+        PNG to write; its folder is created if missing.
+    scenario : str, optional
+        Scenario to draw; the first when None.
+    top : int
+        Most parameters per panel (see `ranked_parameters` with ``key="swing"``).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    model.errors.InputError
+        If ``base``, ``low`` or ``high`` or a dim is missing, `scenario` is unknown
+        or `top` is not a whole number >= 1.
+    """
+    if not isinstance(oat, xr.Dataset):
+        raise InputError("tornado", "oat", f"need an xarray.Dataset, got {type(oat).__name__}")
+    _require_vars(oat, _OAT_VARS, "tornado")
+    _require_dims(oat, "base", ("metric",), ("scenario", "metric"), "tornado")
+    for name in ("low", "high"):
+        _require_dims(oat, name, ("metric", "parameter"), ("scenario", "metric", "parameter"),
+                      "tornado")  # fmt: skip
+    top = _check_top(top, "tornado")
+    n_scenarios = int(oat.sizes.get("scenario", 1))
+    oat, chosen = _pick_scenario(oat, scenario, "tornado")
+    metrics = _metrics(oat)
+    n_params = int(oat.sizes["parameter"])
+    shown = min(top, n_params)
+    fig, axes = _grid(len(metrics), 0.27 * shown + 1.6, extra=1.3)
+    try:
+        for ax, metric in zip(axes.flat, metrics, strict=False):
+            _tornado_panel(ax, oat, metric, top)
+        fig.legend(
+            [
+                Patch(facecolor=LOW_COLOR),
+                Patch(facecolor=HIGH_COLOR),
+                Line2D([], [], color="black", linewidth=1.2),
+            ],
+            [
+                "parameter at lower bound",
+                "parameter at upper bound",
+                "base value (all parameters at base)",
+            ],  # fmt: skip
+            loc="outside lower center",
+            ncols=3,
+            fontsize=9.5,
+            frameon=False,
+        )
+        where = _scenario_note(chosen, n_scenarios)
+        fig.suptitle(
+            "One-at-a-time sensitivity of the 2025 metrics"
+            + (f" — {where}" if where else "")
+            + f"\ntop {shown} of {n_params} parameters by swing |upper − lower|",
+            fontsize=13,
+            weight="bold",
+        )
+    except BaseException:
+        plt.close(fig)
+        raise
+    return _save(fig, path)
+
+
+__all__ = [
+    "FAN_VARIABLES",
+    "fan_chart",
+    "metric_label",
+    "morris_scatter",
+    "ranked_parameters",
+    "sobol_bars",
+    "swing",
+    "tornado",
+]
