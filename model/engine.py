@@ -370,7 +370,7 @@ def simulate(
             levels = system.observe(view, params, clock.t + dt)
             recorder.close_month(month, levels, block)
 
-    def integrator():
+    def integrate():
         yield env.timeout(0.5)  # half a tick: events dated at a tick come first
         for tick in range(n_months * k):
             for_each_block(step_block)
@@ -392,7 +392,7 @@ def simulate(
 
     for process in system.processes(env, state, p, k, len(years), pulse):
         env.process(process)
-    env.process(integrator())
+    env.process(integrate())
     try:
         env.run()
     finally:
