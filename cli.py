@@ -35,6 +35,11 @@ SUMMARY_COLUMNS = (
 class Group(click.Group):
     """Click group that turns InputError into one message and exit status 2."""
 
+    def parse_args(self, ctx, args):
+        """Keep the command line (for the provenance of output files)."""
+        ctx.meta["command_line"] = " ".join(["anshan-housing", *args])
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         """Run the command; bad input becomes one message and exit status 2."""
         try:
@@ -142,7 +147,7 @@ def run(params_file, dt_text, end_year, out, plot_dir, force):
     Example: anshan-housing run --out run.nc --plot figures
     """
     from model.engine import simulate
-    from model.io import check_output_path, load_run_values, save_netcdf
+    from model.io import check_output_path, load_run_values, provenance, save_netcdf
 
     dt = _parse_dt(dt_text)
     _, values, label = load_run_values(params_file)
@@ -150,12 +155,7 @@ def run(params_file, dt_text, end_year, out, plot_dir, force):
         check_output_path(out, force)
     if plot_dir:
         _check_plot_dir(plot_dir, force)
-    ds = simulate(
-        values,
-        dt=dt,
-        end_year=end_year,
-        attrs={"parameter_file": label, "command": " ".join(sys.argv)},
-    )
+    ds = simulate(values, dt=dt, end_year=end_year, attrs=provenance(label))
     click.echo(summary_table(ds))
     if out:
         save_netcdf(ds, out)
@@ -325,7 +325,7 @@ def compare(names, params_file, out_dir, force):
     """
     from experiments.scenarios import find_scenario, load_scenario, run_scenario, shipped_scenarios
     from experiments.scorecard import format_scorecard, scorecard, scorecard_csv
-    from model.io import load_run_values
+    from model.io import load_run_values, provenance
 
     table, values, label = load_run_values(params_file)
     paths = [find_scenario(n) for n in names] if names else shipped_scenarios()
@@ -334,9 +334,7 @@ def compare(names, params_file, out_dir, force):
         raise InputError("arguments", "NAMES", "a scenario is named twice")
     if out_dir:
         _check_out_dir(out_dir, OUTPUT_FILES, force)
-    command = " ".join(sys.argv)
-    runs = {s.name: run_scenario(s, values, attrs={"parameter_file": label, "command": command})
-            for s in chosen}  # fmt: skip
+    runs = {s.name: run_scenario(s, values, attrs=provenance(label)) for s in chosen}
     cards = {name: scorecard(ds) for name, ds in runs.items()}
     click.echo(f"scorecard against the plan's Table 1 (parameters: {label})")
     click.echo(format_scorecard(cards))
@@ -483,7 +481,7 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
     """
     from experiments import sweep as sw
     from experiments.scenarios import find_scenario, load_scenario
-    from model.io import load_run_values
+    from model.io import load_run_values, provenance
 
     table, values, label = load_run_values(params_file)
     if problem_file and param_names:
@@ -510,6 +508,8 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
             client.close()
             if cluster is not None:
                 cluster.close()
+    scenario_names = ", ".join(s.name for s in chosen)
+    result.outputs.attrs.update(provenance(label, scenarios=scenario_names, dt_years=1 / 12))
     click.echo(f"{method} sweep: {sample_count:,} samples x {len(chosen)} scenario(s) of "
                f"{len(problem.names)} parameters (values from {label})")  # fmt: skip
     click.echo(sw.robustness_table(result.outputs))

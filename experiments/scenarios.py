@@ -45,6 +45,7 @@ from experiments.policies import (
 )
 from model.engine import END_YEAR, START_YEAR, Shock, simulate
 from model.errors import InputError
+from model.io import file_sha256
 from model.parameters import ParameterTable, check_values, member_arrays, read_toml
 from model.system import default_inputs
 
@@ -256,6 +257,14 @@ def scenario_shocks(scenario: Scenario) -> list[Shock]:
         if name in scenario.inputs:
             shocks.append(Shock(f"{INPUTS_FROM}-01", name, "set", scenario.inputs[name]))
     return shocks
+
+
+def _scenario_file(scenario: Scenario) -> dict[str, str]:
+    """The scenario file and its SHA-256, when the scenario came from a file."""
+    path = Path(scenario.source)
+    if not scenario.source or not path.is_file():
+        return {}
+    return {"scenario_file": str(path), "scenario_file_sha256": file_sha256(path)}
 
 
 def run_scenario(

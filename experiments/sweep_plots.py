@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import textwrap
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -727,71 +727,142 @@ def sobol_bars(
 # ------------------------------------------------------------------ Morris scatter
 
 
-def _spread_labels(
+def label_layout(
+    points: np.ndarray,
+    sizes: np.ndarray,
+    obstacles: np.ndarray | None = None,
+    *,
+    gap: float = 0.012,
+) -> list[tuple[float, float, float, float]]:
+    """Boxes for point labels that avoid each other, the points and their error bars.
+
+    All coordinates are axes fractions (0-1). Each label tries, in turn, the places
+    above-right, above-left, below-right, below-left, right and left of its point,
+    and takes the first that stays inside the axes and clears the labels placed
+    before it, every point and every horizontal error bar; failing that, the same
+    places shifted up or down in steps of half a label height (drawn with a leader
+    line), and at last the place with the fewest clashes. Labels are placed
+    highest point first.
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        Shape (n, 2): x and y of the labelled points.
+    sizes : numpy.ndarray
+        Shape (n, 2): width and height of each label.
+    obstacles : numpy.ndarray, optional
+        Shape (m, 3): x, y and half-width of every point's horizontal error bar
+        (0 for none), the labelled points included.
+    gap : float
+        Space between a point and its label.
+
+    Returns
+    -------
+    list of tuple of float
+        ``(left, bottom, right, top)`` of each label, in the order of `points`.
+    """
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    sizes = np.asarray(sizes, dtype=float).reshape(-1, 2)
+    bars = np.zeros((0, 3)) if obstacles is None else np.asarray(obstacles, float).reshape(-1, 3)
+    placed: dict[int, tuple[float, float, float, float]] = {}
+
+    def overlaps(a, b) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    def hits(box) -> int:
+        left, bottom, right, top = box
+        n = 0
+        for x, y, half in bars:  # a marker reaches about 0.015 around its centre
+            if (
+                bottom - 0.015 < y < top + 0.015
+                and x - half - 0.01 < right
+                and left < x + half + 0.01
+            ):
+                n += 1
+        return n
+
+    def inside(box) -> bool:
+        return box[0] >= 0.005 and box[2] <= 0.995 and box[1] >= 0.005 and box[3] <= 0.995
+
+    for i in np.argsort(-points[:, 1], kind="stable"):
+        (fx, fy), (w, h) = points[i], sizes[i]
+        candidates = [
+            (fx - 0.01, fy + gap, fx - 0.01 + w, fy + gap + h),  # above right
+            (fx + 0.01 - w, fy + gap, fx + 0.01, fy + gap + h),  # above left
+            (fx - 0.01, fy - gap - h, fx - 0.01 + w, fy - gap),  # below right
+            (fx + 0.01 - w, fy - gap - h, fx + 0.01, fy - gap),  # below left
+            (fx + 2 * gap, fy - h / 2, fx + 2 * gap + w, fy + h / 2),  # right
+            (fx - 2 * gap - w, fy - h / 2, fx - 2 * gap, fy + h / 2),  # left
+        ]
+        candidates = [c for c in candidates if inside(c)] or [
+            (
+                min(max(c[0], 0.005), 0.995 - w),
+                min(max(c[1], 0.005), 0.995 - h),
+                min(max(c[0], 0.005), 0.995 - w) + w,
+                min(max(c[1], 0.005), 0.995 - h) + h,
+            )
+            for c in candidates
+        ]
+
+        def free(box) -> bool:
+            return not any(overlaps(box, other) for other in placed.values())
+
+        def shifted(box, dy):
+            return (box[0], box[1] + dy, box[2], box[3] + dy)
+
+        shifts = [0.0] + [sign * k * h / 2 for k in range(1, 40) for sign in (1, -1)]
+        options = [shifted(c, dy) for dy in shifts for c in candidates]
+        options = [c for c in options if inside(c)] or candidates
+        clear = [c for c in options if free(c) and hits(c) == 0]
+        placed[i] = clear[0] if clear else min(options, key=lambda c: (not free(c), hits(c)))
+    return [placed[i] for i in range(len(points))]
+
+
+def _place_labels(
     ax: Axes,
     xs: np.ndarray,
     ys: np.ndarray,
     names: Sequence[str],
+    obstacles: np.ndarray,
     fontsize: float = 8.5,
 ) -> None:
-    """Label points by name, nudging labels apart vertically so they do not overlap.
-
-    Works in axes fractions with the panel's size in points: each label sits right
-    of its point (left when the point is in the right third), and labels on the
-    same side are pushed down (or up, near the bottom) until they clear each other.
-    """
+    """Label points by name where `label_layout` puts them (data coordinates in)."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     fig = ax.figure
     pos = ax.get_position()
     width_pt = max(pos.width * fig.get_figwidth() * 72, 1.0)
     height_pt = max(pos.height * fig.get_figheight() * 72, 1.0)
-    line = 1.35 * fontsize / height_pt  # label height, axes fraction
-    placed: list[tuple[float, float, float]] = []  # (x left, x right, y centre)
-    order = np.argsort(-ys)
-    for i in order:
-        fx = (xs[i] - x0) / (x1 - x0)
-        fy = (ys[i] - y0) / (y1 - y0)
-        text_w = 0.58 * fontsize * len(names[i]) / width_pt
-        right = fx < 0.62
-        tx = fx + 0.025 if right else fx - 0.025
-        span = (tx, tx + text_w) if right else (tx - text_w, tx)
-        ty = fy
-
-        def clashes(y: float, span=span) -> bool:
-            return any(
-                abs(y - py) < line and span[0] < pr and pl < span[1] for pl, pr, py in placed
-            )
-
-        step = line / 3
-        down = ty
-        while clashes(down) and down > line:
-            down -= step
-        if clashes(down):
-            up = ty
-            while clashes(up) and up < 1 - line:
-                up += step
-            ty = up
-        else:
-            ty = down
-        ty = float(np.clip(ty, line / 2, 1 - line / 2))
-        placed.append((span[0], span[1], ty))
-        moved = abs(ty - fy) > line / 2
+    to_frac = np.array([x1 - x0, y1 - y0])
+    points = (np.column_stack([xs, ys]) - [x0, y0]) / to_frac
+    sizes = np.array(
+        [[0.6 * fontsize * len(n) / width_pt + 0.01, 1.3 * fontsize / height_pt] for n in names]
+    )
+    bars = np.column_stack(
+        [(obstacles[:, 0] - x0) / to_frac[0], (obstacles[:, 1] - y0) / to_frac[1],
+         obstacles[:, 2] / to_frac[0]]
+    )  # fmt: skip
+    boxes = label_layout(points, sizes, bars)
+    for (fx, fy), name, box in zip(points, names, boxes, strict=True):
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        near = box[0] - 0.02 <= fx <= box[2] + 0.02 and abs(cy - fy) < 1.5 * (box[3] - box[1])
         ax.annotate(
-            names[i],
-            xy=(xs[i], ys[i]),
-            xytext=(tx, ty),
+            name,
+            xy=(fx, fy),
+            xycoords="axes fraction",
+            xytext=(cx, cy),
             textcoords="axes fraction",
-            ha="left" if right else "right",
+            ha="center",
             va="center",
             fontsize=fontsize,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5},
-            arrowprops={"arrowstyle": "-", "color": "0.45", "linewidth": 0.7} if moved else None,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.4},
+            arrowprops=None if near else {"arrowstyle": "-", "color": "0.45", "linewidth": 0.7},
             zorder=6,
         )
 
 
-def _morris_panel(ax: Axes, idx: xr.Dataset, metric: str) -> None:
+def _morris_panel(ax: Axes, idx: xr.Dataset, metric: str) -> Callable[[], None]:
+    """Draw one metric's points; returns the labelling step, to run once laid out."""
     long_name, units = metric_label(idx, metric)
     row = idx.sel(metric=metric)
     mu_star = np.asarray(row["mu_star"].values, dtype=float)
@@ -804,9 +875,9 @@ def _morris_panel(ax: Axes, idx: xr.Dataset, metric: str) -> None:
     finite = np.isfinite(mu_star) & np.isfinite(sigma)
     if not finite.any():
         ax.text(0.5, 0.5, "no finite mu*", transform=ax.transAxes, ha="center", color="0.4")
-        return
+        return lambda: None
     labelled = ranked_parameters(idx.sel(metric=[metric]), metric, "mu_star", MORRIS_LABELS)
-    marked = np.array([n in labelled for n in names])
+    marked = np.array([n in labelled for n in names]) & finite
     ax.errorbar(
         mu_star[finite & ~marked],
         sigma[finite & ~marked],
@@ -833,15 +904,15 @@ def _morris_panel(ax: Axes, idx: xr.Dataset, metric: str) -> None:
     reach = float(reach) * 1.1 if reach > 0 else 1.0
     ax.plot([0, reach], [0, reach], color="0.35", linestyle="--", linewidth=1, zorder=1)
     ax.set_xlim(0, float(np.nanmax(mu_star[finite] + conf[finite])) * 1.12 or 1.0)
-    ax.set_ylim(0, float(np.nanmax(sigma[finite])) * 1.15 or 1.0)
+    ax.set_ylim(0, float(np.nanmax(sigma[finite])) * 1.22 or 1.0)  # room for labels
     unit = f" ({label})" if label else ""
     ax.set_xlabel(f"μ*: mean |elementary effect|{unit}", fontsize=9.5)
     ax.set_ylabel(f"σ: spread of effects{unit}", fontsize=9.5)
     ax.tick_params(labelsize=9)
     ax.grid(True, alpha=0.3)
-    _spread_labels(
-        ax, mu_star[marked], sigma[marked], [n for n, m in zip(names, marked, strict=True) if m]
-    )
+    obstacles = np.column_stack([mu_star[finite], sigma[finite], np.nan_to_num(conf[finite])])
+    labels = [n for n, m in zip(names, marked, strict=True) if m]
+    return lambda: _place_labels(ax, mu_star[marked], sigma[marked], labels, obstacles)
 
 
 def morris_scatter(idx: xr.Dataset, path: str | Path, scenario: Hashable | None = None) -> Path:
@@ -883,9 +954,9 @@ def morris_scatter(idx: xr.Dataset, path: str | Path, scenario: Hashable | None 
     n_params = int(idx.sizes["parameter"])
     fig, axes = _grid(len(metrics), 3.9, extra=1.3)
     try:
-        fig.canvas.draw()  # no-op layout pass so label placement sees panel sizes
-        for ax, metric in zip(axes.flat, metrics, strict=False):
-            _morris_panel(ax, idx, metric)
+        steps = [
+            _morris_panel(ax, idx, metric) for ax, metric in zip(axes.flat, metrics, strict=False)
+        ]
         fig.legend(
             [
                 Line2D([], [], marker="o", color=ST_COLOR, linestyle="none", markersize=6),
@@ -912,6 +983,9 @@ def morris_scatter(idx: xr.Dataset, path: str | Path, scenario: Hashable | None 
             fontsize=13,
             weight="bold",
         )
+        fig.canvas.draw()  # lay the panels out, so that labels are sized to them
+        for step in steps:
+            step()
     except BaseException:
         plt.close(fig)
         raise
@@ -1037,6 +1111,7 @@ def tornado(oat: xr.Dataset, path: str | Path, scenario: Hashable | None = None,
 __all__ = [
     "FAN_VARIABLES",
     "fan_chart",
+    "label_layout",
     "metric_label",
     "morris_scatter",
     "ranked_parameters",

@@ -7,7 +7,9 @@ place, so a failed or interrupted command never leaves a partial file.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +19,7 @@ import xarray as xr
 
 from model.errors import InputError
 from model.parameters import (
+    DEFAULT_PARAMETER_FILE,
     ParameterTable,
     load_parameters,
     parse_parameter,
@@ -50,7 +53,7 @@ def load_run_values(
     table = load_parameters()
     if params_file is None:
         if not CALIBRATED_FILE.exists():
-            return table, resolve_values(table), "model/parameters.toml (defaults)"
+            return table, resolve_values(table), str(DEFAULT_PARAMETER_FILE)
         params_file = CALIBRATED_FILE
     path = Path(params_file)
     raw = read_toml(path)
@@ -70,6 +73,52 @@ def load_run_values(
     if unknown:
         raise InputError(path, unknown[0], "unknown parameter (see `anshan-housing params`)")
     return full, resolve_values(full), str(path)
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (hex), recorded with every output for provenance."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _command_line() -> str:
+    """The command line of the running ``anshan-housing`` command (or of Python)."""
+    try:
+        import click
+
+        context = click.get_current_context(silent=True)
+    except ImportError:  # pragma: no cover - click is a dependency
+        context = None
+    if context is not None:
+        line = context.find_root().meta.get("command_line")
+        if line:
+            return line
+    return " ".join(sys.argv)
+
+
+def provenance(parameter_file: str, **extra: object) -> dict[str, object]:
+    """Attributes every output file carries: version, files and their hashes, command.
+
+    Parameters
+    ----------
+    parameter_file : str
+        The values file or parameter table the run used (``load_run_values`` label).
+    **extra
+        Scenario, seed, method and the like.
+    """
+    from model.engine import VERSION
+
+    record: dict[str, object] = {
+        "model_version": VERSION,
+        "parameter_table": str(DEFAULT_PARAMETER_FILE.name),
+        "parameter_table_sha256": file_sha256(DEFAULT_PARAMETER_FILE),
+        "parameter_file": str(parameter_file),
+        "command": _command_line(),
+    }
+    path = Path(parameter_file)
+    if path.is_file():
+        record["parameter_file_sha256"] = file_sha256(path)
+    record.update({k: v for k, v in extra.items() if v is not None})
+    return record
 
 
 def check_output_path(path: str | Path, force: bool, option: str = "--out") -> Path:

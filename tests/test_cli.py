@@ -99,3 +99,29 @@ def test_existing_output_needs_force(runner, tmp_path):
 def test_output_in_missing_folder_refused(runner, tmp_path):
     result = runner.invoke(main, ["run", "--out", str(tmp_path / "no" / "run.nc")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_outputs_record_provenance_and_repeat_byte_identically(runner, tmp_path):
+    paths = [tmp_path / "a.nc", tmp_path / "b.nc"]
+    for path in paths:
+        result = runner.invoke(main, ["run", "--out", str(path), "--end-year", "2018"])
+        assert result.exit_code == 0, result.output
+    with (
+        xr.open_dataset(paths[0], engine="h5netcdf") as a,
+        xr.open_dataset(paths[1], engine="h5netcdf") as b,
+    ):
+        for key in [
+            "model_version",
+            "parameter_file",
+            "parameter_file_sha256",
+            "parameter_table_sha256",
+            "command",
+            "dt_years",
+            "integrator",
+        ]:
+            assert key in a.attrs, key
+        assert "run --out" in a.attrs["command"]
+        assert len(a.attrs["parameter_file_sha256"]) == 64
+        assert set(a.data_vars) == set(b.data_vars)
+        for name in a.data_vars:
+            assert a[name].values.tobytes() == b[name].values.tobytes(), name
