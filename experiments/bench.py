@@ -36,10 +36,16 @@ import numpy as np
 LARGE_MEMBERS = 100_000
 QUICK_MEMBERS = 10_000
 
-#: Targets of the design: one run of one member, and 100,000 members x 120 months.
+#: Targets of the issues: one run of one member; 100,000 members x 120 months with the
+#: population sector alone and with the full model; compare; calibration; a sweep.
 ONE_RUN_SECONDS = 0.050
 LARGE_SECONDS = 20.0
 LARGE_MB = 4096.0
+FULL_SECONDS = 30.0
+FULL_MB = 6144.0
+COMPARE_SECONDS = 5.0
+CALIBRATION_SECONDS = 120.0
+SWEEP_SECONDS = 60.0
 
 #: Timed repeats of the one-member case (its median is reported); one warm-up first.
 ONE_RUN_REPEATS = 10
@@ -96,8 +102,91 @@ def prepare_simulate(members: int, seed: int = 0) -> Prepared:
     return (lambda: simulate(one)), (lambda: simulate(values))
 
 
+def prepare_population(members: int, seed: int = 0) -> Prepared:
+    """The population sector alone: 120 monthly Euler steps and 10 ageings.
+
+    The same schedules, rates and blocks of members as the engine, without the other
+    sectors, the simpy calendar or the record (the issue's population-only target).
+    """
+    from model import population
+    from model.engine import BLOCK_MEMBERS
+    from model.parameters import member_arrays
+    from model.system import age_sums
+
+    p = member_arrays(sample_values(members, seed), members)
+    dt = 1 / 12
+
+    def run():
+        pop = population.initial_state(p)["population"]
+        for start in range(0, members, BLOCK_MEMBERS):
+            block = slice(start, min(start + BLOCK_MEMBERS, members))
+            params = {k: v[block] for k, v in p.items()}
+            schedules = population.schedules(params, dt)
+            view = pop[block]
+            for month in range(120):
+                if month % 12 == 0:
+                    population.age_one_year(view)
+                change, _ = population.rates(view, schedules, params, age_sums(view), dt)
+                view += change
+        return pop
+
+    return run, run
+
+
+def prepare_compare(members: int, seed: int = 0) -> Prepared:
+    """`anshan-housing compare` of all shipped scenarios, without writing files."""
+    from experiments.scenarios import load_scenario, run_scenario, shipped_scenarios
+    from experiments.scorecard import scorecard
+    from model.io import load_run_values
+
+    table, values, _ = load_run_values()
+    scenarios = [load_scenario(p, table) for p in shipped_scenarios()]
+
+    def run():
+        return {s.name: scorecard(run_scenario(s, values)) for s in scenarios}
+
+    return run, run
+
+
+def prepare_calibration(members: int, seed: int = 0) -> Prepared:
+    """The full calibration (differential evolution + polish), the CLI's defaults."""
+    from calibration.fit import calibrate
+    from calibration.objective import load_setup
+    from model.parameters import load_parameters, resolve_values
+
+    table = load_parameters()
+    setup = load_setup(table)
+
+    def run():
+        return calibrate(table, setup, resolve_values(table), seed=seed, maxiter=150, popsize=15)
+
+    return (lambda: None), run
+
+
+def prepare_sweep(members: int, seed: int = 0) -> Prepared:
+    """A Latin-hypercube sweep of all uncertain parameters under plan-table2."""
+    from experiments import sweep as sw
+    from experiments.scenarios import find_scenario, load_scenario
+    from model.io import load_run_values
+
+    table, values, _ = load_run_values()
+    scenario = load_scenario(find_scenario("plan-table2"), table)
+    problem = sw.problem_from_table(table)
+
+    def run():
+        return sw.sweep(problem, "lhs", members, [scenario], values, seed=seed, chunk=10_000)
+
+    return (lambda: sw.sweep(problem, "lhs", 10, [scenario], values, seed=seed)), run
+
+
 #: Preparers by name; a child process looks its case's up here.
-PREPARERS: dict[str, Callable[..., Prepared]] = {"simulate": prepare_simulate}
+PREPARERS: dict[str, Callable[..., Prepared]] = {
+    "simulate": prepare_simulate,
+    "population": prepare_population,
+    "compare": prepare_compare,
+    "calibration": prepare_calibration,
+    "sweep": prepare_sweep,
+}
 
 
 @dataclass(frozen=True)
@@ -165,26 +254,24 @@ def cases(quick: bool = False) -> list[Case]:
         members; its target is then shown for reference only.
     """
     large = QUICK_MEMBERS if quick else LARGE_MEMBERS
+    reduced = f"(targets at {LARGE_MEMBERS:,})" if quick else ""
     return [
-        Case(
-            "one run",
-            "simulate",
-            1,
-            repeats=ONE_RUN_REPEATS,
-            max_seconds=ONE_RUN_SECONDS,
-        ),
+        Case("one run", "simulate", 1, repeats=ONE_RUN_REPEATS, max_seconds=ONE_RUN_SECONDS),
         Case("ensemble 1,000", "simulate", 1_000),
-        Case(
-            f"ensemble {large:,}",
-            "simulate",
-            large,
-            max_seconds=None if quick else LARGE_SECONDS,
-            max_mb=None if quick else LARGE_MB,
-            target_note=f"(≤ {LARGE_SECONDS:g} s, ≤ {LARGE_MB / 1024:g} GB at {LARGE_MEMBERS:,})"
-            if quick
-            else "",
-        ),
-    ]
+        Case(f"population {large:,}", "population", large,
+             max_seconds=None if quick else LARGE_SECONDS,
+             max_mb=None if quick else LARGE_MB, target_note=reduced),
+        Case(f"ensemble {large:,}", "simulate", large,
+             max_seconds=None if quick else FULL_SECONDS,
+             max_mb=None if quick else FULL_MB, target_note=reduced),
+        Case("compare (all)", "compare", 1, repeats=3, max_seconds=COMPARE_SECONDS),
+        Case("calibration", "calibration", 1, max_seconds=CALIBRATION_SECONDS),
+        Case("sweep lhs 1,000", "sweep", 1_000),
+        Case("sweep lhs 10,000", "sweep", 10_000),
+        Case(f"sweep lhs {large:,}", "sweep", large,
+             max_seconds=None if quick else SWEEP_SECONDS,
+             max_mb=None if quick else LARGE_MB, target_note=reduced),
+    ]  # fmt: skip
 
 
 def child() -> None:

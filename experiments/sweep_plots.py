@@ -596,7 +596,7 @@ def fan_chart(
             points |= _fan_panel(ax, ds[name], scenarios, observed, years)
         _fan_legend(fig, scenarios, variables, points, years)
         if scenarios is None:
-            what = _scenario_note(chosen, n_scenarios) or "sweep"
+            what = _scenario_note(chosen, n_scenarios)
             spread = "median, 25–75 % and 5–95 % bands"
         else:
             what = f"{len(scenarios)} scenarios"
@@ -604,7 +604,8 @@ def fan_chart(
         method = str(ds.attrs.get("method", "")).strip()
         method = f" ({method})" if method else ""
         fig.suptitle(
-            f"Anshan sensitivity sweep{method}: {what}\n{n_samples:,} parameter samples — {spread}",
+            f"Anshan sensitivity sweep{method}{': ' + what if what else ''}\n"
+            f"{n_samples:,} parameter samples — {spread}",
             fontsize=13,
             weight="bold",
         )
@@ -642,12 +643,14 @@ def _sobol_panel(ax: Axes, idx: xr.Dataset, metric: str, top: int) -> int:
     ax.set_yticks(y, params, fontsize=8.5)
     ax.set_ylim(len(params) - 0.5, -0.5)  # largest on top
     ax.axvline(0, color="0.3", linewidth=0.8)
-    lows = values["S1"] - np.abs(values["S1_conf"])
-    highs = np.maximum(values["ST"] + np.abs(values["ST_conf"]), values["S1"] + values["S1_conf"])
-    left = min(0.0, float(np.nanmin(lows)) * 1.05)
-    right = max(float(np.nanmax(highs)) * 1.05, 0.05)
-    ax.set_xlim(left, right)
-    ax.set_xlabel("Sobol index (share of variance, dimensionless)", fontsize=9.5)
+    ends = [
+        values[k] + sign * np.abs(values[f"{k}_conf"]) for k in ("S1", "ST") for sign in (-1, 1)
+    ]
+    ends = np.concatenate(ends)
+    lowest, highest = float(np.nanmin(ends)), float(np.nanmax(ends))
+    span = max(highest - min(lowest, 0.0), 0.05)
+    ax.set_xlim(min(0.0, lowest - 0.03 * span), max(highest + 0.03 * span, 0.05))
+    ax.set_xlabel("Sobol index (share of variance)", fontsize=9.5)
     ax.tick_params(axis="x", labelsize=9)
     ax.grid(True, axis="x", alpha=0.3)
     return len(params)
@@ -732,7 +735,7 @@ def label_layout(
     sizes: np.ndarray,
     obstacles: np.ndarray | None = None,
     *,
-    gap: float = 0.012,
+    gap: float = 0.02,
 ) -> list[tuple[float, float, float, float]]:
     """Boxes for point labels that avoid each other, the points and their error bars.
 
@@ -1013,11 +1016,9 @@ def _tornado_panel(ax: Axes, oat: xr.Dataset, metric: str, top: int) -> None:
     ax.axvline(base, color="black", linewidth=1.2, zorder=5)
     ax.set_yticks(y, params, fontsize=8.5)
     ax.set_ylim(len(params) - 0.5, -0.5)
-    ax.set_title(_wrap(long_name), fontsize=10.5)
     number = f"{base:,.0f}" if abs(base) >= 100 else f"{base:,.3g}"
     unit = f" {label}" if label else ""
-    ax.text(0.01, 1.0, f"base {number}{unit}", transform=ax.transAxes, ha="left",
-            va="bottom", fontsize=8, color="0.25")  # fmt: skip
+    ax.set_title(f"{_wrap(long_name)}\nbase value {number}{unit}", fontsize=10.5)
     ax.set_xlabel(label or "(dimensionless)", fontsize=9.5)
     ax.tick_params(axis="x", labelsize=9)
     ax.grid(True, axis="x", alpha=0.3)

@@ -167,7 +167,7 @@ def oat():
     sign = rng.choice([-1.0, 1.0], shape)
     low = base[..., None] - sign * effect * rng.uniform(0.3, 1.0, shape)
     high = base[..., None] + sign * effect * rng.uniform(0.3, 1.0, shape)
-    high[..., 0] = base[..., 0:1] - 0.5 * effect[..., 0]  # both bounds on one side
+    high[..., 0] = base - 0.5 * effect[..., 0]  # both bounds on one side
     data = {
         "base": (("scenario", "metric"), base),
         "low": (("scenario", "metric", "parameter"), low),
@@ -359,3 +359,15 @@ def test_tornado_missing_parameter_dim(oat, tmp_path):
     bad = oat.assign(low=oat["low"].isel(parameter=0))
     with pytest.raises(InputError, match="low.*'parameter'|'parameter'"):
         tornado(bad, tmp_path / "t.png")
+
+
+def test_label_layout_separates_clustered_labels():
+    points = np.array([[0.5, 0.5], [0.52, 0.505], [0.49, 0.51], [0.9, 0.9], [0.95, 0.1]])
+    sizes = np.array([[0.25, 0.05]] * len(points))
+    boxes = sweep_plots.label_layout(points, sizes, np.column_stack([points, np.zeros(5)]))
+    for i, a in enumerate(boxes):
+        assert 0 <= a[0] < a[2] <= 1 and 0 <= a[1] < a[3] <= 1
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+        for x, y in points:  # no label covers a point
+            assert not (a[0] < x < a[2] and a[1] < y < a[3])
