@@ -393,6 +393,54 @@ def _percentiles(values: np.ndarray, q: Sequence[float]) -> np.ndarray:
         return np.nanpercentile(values, list(q), axis=0)
 
 
+def _number(value: float) -> str:
+    """A value for a note: thousands separated, else three significant digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _clip_to_core(
+    ax: Axes, core: Sequence[np.ndarray], outer: Sequence[np.ndarray], unit: str
+) -> None:
+    """Keep long band tails from squashing the medians, with a note when they are cut.
+
+    The y axis shows the outer bands as far as one core range (medians, inner band,
+    observed points, targets) beyond the core on either side; a cut band is noted
+    with the value it reaches.
+    """
+    core_values = np.concatenate([np.ravel(c) for c in core])
+    core_values = core_values[np.isfinite(core_values)]
+    band = np.concatenate([np.ravel(b) for b in outer])
+    band = band[np.isfinite(band)]
+    if not core_values.size or not band.size:
+        return
+    lo_c, hi_c = float(core_values.min()), float(core_values.max())
+    span = max(hi_c - lo_c, 0.05 * max(abs(lo_c), abs(hi_c)), 1e-9)
+    lo_b, hi_b = float(band.min()), float(band.max())
+    lo_ax, hi_ax = max(lo_b, lo_c - span), min(hi_b, hi_c + span)
+    if lo_ax <= lo_b and hi_ax >= hi_b:
+        return
+    pad = 0.05 * (hi_ax - lo_ax)
+    ax.set_ylim(lo_ax - pad, hi_ax + pad)
+    reach = []
+    if hi_ax < hi_b:
+        reach.append(f"up to {_number(hi_b)}")
+    if lo_ax > lo_b:
+        reach.append(f"down to {_number(lo_b)}")
+    ax.text(
+        0.02,
+        0.955,
+        f"{OUTER_BAND[0]:g}–{OUTER_BAND[1]:g} % band cut at the axis;\n"
+        f"it reaches {' and '.join(reach)}{' ' + unit if unit else ''}",
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=7.5,
+        color="0.25",
+        bbox={"facecolor": "white", "edgecolor": "0.7", "alpha": 0.85, "pad": 2},
+        zorder=7,
+    )
+
+
 def _fan_panel(
     ax: Axes,
     da: xr.DataArray,
@@ -404,13 +452,17 @@ def _fan_panel(
     name = str(da.name)
     units, long_name = _variable_attrs(da)
     scale, ylabel = display_scale(units, np.asarray(da.values, dtype=float))
+    core: list[np.ndarray] = []  # what the y axis must show: medians, targets, points
+    outer: list[np.ndarray] = []  # what it shows if there is room: the outer bands
     first, last = PLAN_PERIOD
     if years.min() <= last and years.max() >= first:  # a strip along the top edge
         ax.axvspan(first - 0.5, last + 0.5, **_PLAN_STRIP)
     if name == "clearance_period":
         ax.axhspan(*CLEARANCE_TARGET, **_TARGET_BAND_STYLE)
+        core.append(np.array(CLEARANCE_TARGET))
     if name == "per_capita_floor_area":
         ax.axhline(FLOOR_AREA_TARGET, color=TARGET_COLOR, linestyle="--", linewidth=1.8, zorder=1)
+        core.append(np.array([FLOOR_AREA_TARGET]))
     if scenarios is None:  # one scenario: the full fan
         values = da.transpose("sample", "year").values / scale
         q = (OUTER_BAND[0], INNER_BAND[0], 50.0, INNER_BAND[1], OUTER_BAND[1])
@@ -418,6 +470,8 @@ def _fan_panel(
         ax.fill_between(years, lo, hi, color=MODEL_COLOR, alpha=0.18, linewidth=0, zorder=2)
         ax.fill_between(years, lo_in, hi_in, color=MODEL_COLOR, alpha=0.38, linewidth=0, zorder=2)
         ax.plot(years, mid, color=MODEL_COLOR, linewidth=2, zorder=3)
+        core += [lo_in, mid, hi_in]
+        outer += [lo, hi]
     else:
         alpha = _scenario_alpha(len(scenarios))
         for i, scenario in enumerate(scenarios):
@@ -430,6 +484,8 @@ def _fan_panel(
                 ax.plot(years, edge, color=color, linestyle=":", linewidth=1.1, zorder=2.5)
             ax.plot(years, mid, color=color, linestyle=style, linewidth=1.8, zorder=3,
                     label=scenario)  # fmt: skip
+            core.append(mid)
+            outer += [lo, hi]
     drawn = 0
     series = FAN_OBSERVED.get(name, OBSERVED_NAMES.get(name, name))
     if series in observed.data_vars:
@@ -443,6 +499,9 @@ def _fan_panel(
                 x_range=(years.min(), years.max()),
                 label=None,
             )
+            shown = obs.sel(year=(obs["year"] >= years.min()) & (obs["year"] <= years.max()))
+            core.append(np.asarray(shown.values, dtype=float) / scale)
+    _clip_to_core(ax, core, outer, ylabel)
     ax.set_title(_wrap(long_name), fontsize=10.5)
     ax.set_ylabel(ylabel or "(dimensionless)", fontsize=9.5)
     ax.set_xlim(years.min() - 0.5, years.max() + 0.5)
@@ -913,7 +972,9 @@ def _morris_panel(ax: Axes, idx: xr.Dataset, metric: str) -> Callable[[], None]:
     ax.set_ylabel(f"σ: spread of effects{unit}", fontsize=9.5)
     ax.tick_params(labelsize=9)
     ax.grid(True, alpha=0.3)
-    obstacles = np.column_stack([mu_star[finite], sigma[finite], np.nan_to_num(conf[finite])])
+    # labels may cover the grey error bars, not any marker nor a named point's bar
+    half = np.where(marked, np.nan_to_num(conf), 0.0)
+    obstacles = np.column_stack([mu_star[finite], sigma[finite], half[finite]])
     labels = [n for n, m in zip(names, marked, strict=True) if m]
     return lambda: _place_labels(ax, mu_star[marked], sigma[marked], labels, obstacles)
 

@@ -36,11 +36,12 @@ END_YEAR = 2025  # last simulated year (to 31 December)
 DEFAULT_DT = 1 / 12  # years: one month, as SD tools default
 MAX_STEPS_PER_MONTH = 64  # finer steps buy nothing for monthly data
 VERSION = "0.1.0"
-BLOCK_MEMBERS = 512  # members integrated together: the block's arrays stay in cache
+BLOCK_MEMBERS = 1024  # members integrated together: the block's arrays stay in cache
 INTEGRATORS = ("euler", "rk4")
 SMALL_ENSEMBLE = 1000  # members up to which monthly series and ages are kept by default
 MONTH_MEANS = ("funding_effect",)  # auxiliaries recorded as their mean over the month
-THREADS = 2  # blocks run on a thread pool (numpy releases the GIL); the machine has 2 cores
+THREADS = 1  # blocks run in turn: with the housing sectors a step is many small numpy calls,
+# and a second thread contending for the GIL made it slower on the 2-core machine
 
 YearHook = Callable[["Clock", dict, dict], None]
 
