@@ -76,7 +76,7 @@ def scorecard(ds: xr.Dataset) -> list[Row]:
     rental = float(np.sum(_plan_years(ds, "rental_subsidies_yearly")))
     low, high = BAND
     rows = [
-        Row("new commodity housing supply 2021-2025 (presale permits, housing)", "1e4 m**2",
+        Row("new commodity housing supply 2021-2025 (permits)", "1e4 m**2",
             "1,100", supply,
             "met" if abs(supply / SUPPLY_TARGET - 1) <= SUPPLY_TOLERANCE else "missed"),
         Row("per-capita housing floor area 2025", "m**2/person", "> 36", area,

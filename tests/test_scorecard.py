@@ -12,7 +12,7 @@ from experiments.scorecard import NOT_SIMULATED, months_in_band, scorecard, scor
 
 def test_rows_are_computed_from_the_dataset(baseline):
     rows = {r.indicator: r for r in scorecard(baseline)}
-    supply = rows["new commodity housing supply 2021-2025 (presale permits, housing)"]
+    supply = rows["new commodity housing supply 2021-2025 (permits)"]
     expected = baseline["permits_yearly"].isel(member=0).sel(year=slice(2021, 2025)).sum().item()
     assert supply.value == pytest.approx(expected)
     area = rows["per-capita housing floor area 2025"]
