@@ -635,5 +635,29 @@ def _check_plot_dir(plot_dir: str, force: bool, names=("population.png", "housin
             raise InputError("option --plot", plot_dir, f"folder {parent} does not exist")
 
 
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the Markdown to this file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def doc(out, force):
+    """Print the model documentation (Markdown) generated from the code's metadata.
+
+    Stocks, flows, auxiliaries, indicators and inputs with units, meaning, the
+    function computing each and its source; yearly aggregates; the parameters.
+
+    Example: anshan-housing doc --out docs/MODEL.md
+    """
+    from model.doc import model_doc
+    from model.io import check_output_path, write_atomic
+
+    if out:
+        check_output_path(out, force)
+    text = model_doc()
+    if out:
+        write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
 if __name__ == "__main__":
     main()

@@ -296,6 +296,9 @@ def sweep(
         model = partial(model_chunk, names=problem.names, base=dict(base), scenario=scenario)
         per_scenario.append(run_chunks(samples, model, chunk, client=client, progress=progress))
     outputs = outputs_dataset(problem, samples, scenarios, per_scenario, method, seed)
+    reference = run_scenario(scenarios[0], dict(base), record_age=False, monthly=())
+    for name in OUTPUTS:  # units and meaning from the model's own metadata
+        outputs[name].attrs.update(reference[name].attrs)
     indices = None
     if method in ("sobol", "morris"):
         indices = indices_dataset(problem, method, samples, scenarios, per_scenario, seed)

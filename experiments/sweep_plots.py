@@ -135,6 +135,14 @@ _TARGET_BAND_STYLE = {
 _PLAN_STRIP = {"ymin": 0.975, "ymax": 1.0, "color": "#e3b75f", "linewidth": 0, "zorder": 4}
 
 
+def _scenario_width(i: int, n: int) -> float:
+    """Median line width of scenario i of n: earlier ones wider and drawn under later ones.
+
+    A scenario identical to a later one (before the plan period, say) still shows.
+    """
+    return 1.6 + 1.6 * (n - 1 - i) / max(n - 1, 1)
+
+
 def _scenario_alpha(n: int) -> float:
     """Opacity of each scenario's band: overlapping bands stay see-through."""
     return max(0.04, min(0.12, 0.25 / n))
@@ -328,8 +336,13 @@ def ranked_parameters(
         _require_vars(data, (key,), "ranked_parameters")
         values = data[key]
     values = values.to_dataset(name="_key")
-    _require_dims(values, "_key", ("metric", "parameter"), ("scenario", "metric", "parameter"),
-                  "ranked_parameters")  # fmt: skip
+    _require_dims(
+        values,
+        "_key",
+        ("metric", "parameter"),
+        ("scenario", "metric", "parameter"),
+        "ranked_parameters",
+    )
     values, _ = _pick_scenario(values, scenario, "ranked_parameters")
     metrics = _metrics(values)
     if metric not in metrics:
@@ -404,8 +417,9 @@ def _clip_to_core(
     """Keep long band tails from squashing the medians, with a note when they are cut.
 
     The y axis shows the outer bands as far as one core range (medians, inner band,
-    observed points, targets) beyond the core on either side; a cut band is noted
-    with the value it reaches.
+    observed points, targets) beyond the core on either side, unless the whole
+    band would take at most a quarter more room; a cut band is noted with the value
+    it reaches.
     """
     core_values = np.concatenate([np.ravel(c) for c in core])
     core_values = core_values[np.isfinite(core_values)]
@@ -417,7 +431,7 @@ def _clip_to_core(
     span = max(hi_c - lo_c, 0.05 * max(abs(lo_c), abs(hi_c)), 1e-9)
     lo_b, hi_b = float(band.min()), float(band.max())
     lo_ax, hi_ax = max(lo_b, lo_c - span), min(hi_b, hi_c + span)
-    if lo_ax <= lo_b and hi_ax >= hi_b:
+    if (hi_b - lo_b) <= 1.25 * (hi_ax - lo_ax):  # little to gain: show the whole band
         return
     pad = 0.05 * (hi_ax - lo_ax)
     ax.set_ylim(lo_ax - pad, hi_ax + pad)
@@ -482,8 +496,15 @@ def _fan_panel(
             ax.fill_between(years, lo, hi, color=color, alpha=alpha, linewidth=0, zorder=2)
             for edge in (lo, hi):  # thin edges keep overlapping bands apart
                 ax.plot(years, edge, color=color, linestyle=":", linewidth=1.1, zorder=2.5)
-            ax.plot(years, mid, color=color, linestyle=style, linewidth=1.8, zorder=3,
-                    label=scenario)  # fmt: skip
+            ax.plot(
+                years,
+                mid,
+                color=color,
+                linestyle=style,
+                zorder=3,
+                linewidth=_scenario_width(i, len(scenarios)),
+                label=scenario,
+            )
             core.append(mid)
             outer += [lo, hi]
     drawn = 0
@@ -542,7 +563,13 @@ def _fan_legend(
             handles.append(
                 (
                     Patch(facecolor=color, alpha=alpha, edgecolor=color, linestyle=":"),
-                    Line2D([], [], color=color, linestyle=style, linewidth=1.8),
+                    Line2D(
+                        [],
+                        [],
+                        color=color,
+                        linestyle=style,
+                        linewidth=_scenario_width(i, len(scenarios)),
+                    ),
                 )
             )
             labels.append(scenario)
@@ -702,13 +729,29 @@ def _sobol_panel(ax: Axes, idx: xr.Dataset, metric: str, top: int) -> int:
     ax.set_yticks(y, params, fontsize=8.5)
     ax.set_ylim(len(params) - 0.5, -0.5)  # largest on top
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ends = [
-        values[k] + sign * np.abs(values[f"{k}_conf"]) for k in ("S1", "ST") for sign in (-1, 1)
-    ]
-    ends = np.concatenate(ends)
-    lowest, highest = float(np.nanmin(ends)), float(np.nanmax(ends))
-    span = max(highest - min(lowest, 0.0), 0.05)
-    ax.set_xlim(min(0.0, lowest - 0.03 * span), max(highest + 0.03 * span, 0.05))
+    bars = np.concatenate([values["S1"], values["ST"], [0.0]])
+    ends = np.concatenate(
+        [values[k] + sign * np.abs(values[f"{k}_conf"]) for k in ("S1", "ST") for sign in (-1, 1)]
+    )
+    bar_lo, bar_hi = float(np.nanmin(bars)), max(float(np.nanmax(bars)), 0.05)
+    end_lo = float(np.nanmin(ends)) if np.isfinite(ends).any() else bar_lo
+    end_hi = float(np.nanmax(ends)) if np.isfinite(ends).any() else bar_hi
+    # wide intervals of a small sample would squash the bars: cut them 0.25 beyond
+    left, right = max(min(end_lo, bar_lo), bar_lo - 0.25), min(max(end_hi, bar_hi), bar_hi + 0.25)
+    pad = 0.03 * (right - left)
+    ax.set_xlim(left - pad, right + pad)
+    if left > end_lo or right < end_hi:
+        ax.text(
+            0.99,
+            0.01,
+            "error bars cut at the axis",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7.5,
+            color="0.3",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
+        )
     ax.set_xlabel("Sobol index (share of variance)", fontsize=9.5)
     ax.tick_params(axis="x", labelsize=9)
     ax.grid(True, axis="x", alpha=0.3)
@@ -766,7 +809,7 @@ def sobol_bars(
                 "S1: first-order (parameter alone)",
                 "ST: total (with interactions)",
                 "confidence interval (S1_conf, ST_conf)",
-            ],  # fmt: skip
+            ],
             loc="outside lower center",
             ncols=3,
             fontsize=9.5,
@@ -901,9 +944,12 @@ def _place_labels(
         [[0.6 * fontsize * len(n) / width_pt + 0.01, 1.3 * fontsize / height_pt] for n in names]
     )
     bars = np.column_stack(
-        [(obstacles[:, 0] - x0) / to_frac[0], (obstacles[:, 1] - y0) / to_frac[1],
-         obstacles[:, 2] / to_frac[0]]
-    )  # fmt: skip
+        [
+            (obstacles[:, 0] - x0) / to_frac[0],
+            (obstacles[:, 1] - y0) / to_frac[1],
+            obstacles[:, 2] / to_frac[0],
+        ]
+    )
     boxes = label_layout(points, sizes, bars)
     for (fx, fy), name, box in zip(points, names, boxes, strict=True):
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
@@ -1072,8 +1118,16 @@ def _tornado_panel(ax: Axes, oat: xr.Dataset, metric: str, top: int) -> None:
         bars = [(low[i], LOW_COLOR), (high[i], HIGH_COLOR)]
         bars.sort(key=lambda b: -abs(b[0] - base))  # longer first, shorter drawn over it
         for z, (value, color) in enumerate(bars):
-            ax.barh(y[i], value - base, left=base, height=0.7 if z == 0 else 0.5,
-                    color=color, zorder=2 + z, edgecolor="white", linewidth=0.5)  # fmt: skip
+            ax.barh(
+                y[i],
+                value - base,
+                left=base,
+                height=0.7 if z == 0 else 0.5,
+                color=color,
+                zorder=2 + z,
+                edgecolor="white",
+                linewidth=0.5,
+            )
     ax.axvline(base, color="black", linewidth=1.2, zorder=5)
     ax.set_yticks(y, params, fontsize=8.5)
     ax.set_ylim(len(params) - 0.5, -0.5)
@@ -1089,8 +1143,9 @@ def _tornado_panel(ax: Axes, oat: xr.Dataset, metric: str, top: int) -> None:
     ax.set_xlim(lo - pad, hi + pad)
 
 
-def tornado(oat: xr.Dataset, path: str | Path, scenario: Hashable | None = None,
-            top: int = 10) -> Path:  # fmt: skip
+def tornado(
+    oat: xr.Dataset, path: str | Path, scenario: Hashable | None = None, top: int = 10
+) -> Path:
     """One-at-a-time sensitivity: each metric with one parameter at a bound.
 
     One panel per metric: for the `top` parameters by ``|high - low|`` (largest on
@@ -1128,8 +1183,9 @@ def tornado(oat: xr.Dataset, path: str | Path, scenario: Hashable | None = None,
     _require_vars(oat, _OAT_VARS, "tornado")
     _require_dims(oat, "base", ("metric",), ("scenario", "metric"), "tornado")
     for name in ("low", "high"):
-        _require_dims(oat, name, ("metric", "parameter"), ("scenario", "metric", "parameter"),
-                      "tornado")  # fmt: skip
+        _require_dims(
+            oat, name, ("metric", "parameter"), ("scenario", "metric", "parameter"), "tornado"
+        )
     top = _check_top(top, "tornado")
     n_scenarios = int(oat.sizes.get("scenario", 1))
     oat, chosen = _pick_scenario(oat, scenario, "tornado")
@@ -1150,7 +1206,7 @@ def tornado(oat: xr.Dataset, path: str | Path, scenario: Hashable | None = None,
                 "parameter at lower bound",
                 "parameter at upper bound",
                 "base value (all parameters at base)",
-            ],  # fmt: skip
+            ],
             loc="outside lower center",
             ncols=3,
             fontsize=9.5,

@@ -33,19 +33,24 @@ AREA_FLOW = "1e4 m**2/month"
 
 VARIABLES = (
     Variable("demand", AREA_FLOW, "demand for new commodity housing", "flow",
-             "sum of components x multipliers (see model/demand.py)", (), "sum"),
+             "sum of components x multipliers (see model/demand.py)", (), "sum",
+             equation="model.demand.demand"),
     Variable("demand_formation", AREA_FLOW, "demand from household formation, net of "
-             "freed dwellings", "flow", "urban households (population sector)", (), "sum"),
+             "freed dwellings", "flow", "urban households (population sector)", (), "sum",
+             equation="model.demand.components"),
     Variable("demand_upgrading", AREA_FLOW, "upgrading (improvement) demand", "flow",
-             "seed section 8: upgrading demand", (), "sum"),
+             "seed section 8: upgrading demand", (), "sum", equation="model.demand.components"),
     Variable("demand_resettlement", AREA_FLOW, "shantytown resettlement purchases", "flow",
-             "seed section 4: cash and government-purchase households", (), "sum"),
+             "seed section 4: cash and government-purchase households", (), "sum",
+             equation="model.demand.components"),
     Variable("sales", AREA_FLOW, "sales of new commodity housing (商品住宅), presale + "
-             "completed", "flow", "seed 2019: 220 万m² residential", (), "sum"),
+             "completed", "flow", "seed 2019: 220 万m² residential", (), "sum",
+             equation="model.system.increments"),
     Variable("expected_sales", "1e4 m**2/year", "developers' smoothed sales rate", "stock",
-             "first-order smoothing of sales, sales_smoothing_time"),
+             "first-order smoothing of sales, sales_smoothing_time",
+             equation="model.system.increments"),
     Variable("households_reference", "household", "smoothed urban households", "stock",
-             "first-order smoothing, household_smoothing_time"),
+             "first-order smoothing, household_smoothing_time", equation="model.demand.formation"),
 )  # fmt: skip
 
 

@@ -29,13 +29,15 @@ HA_TO_M2 = 1e4
 
 VARIABLES = (
     Variable("construction_spending", "1e8 yuan/month", "construction spending", "flow",
-             "construction_cost x area under construction / build time", (), "sum"),
+             "construction_cost x area under construction / build time", (), "sum",
+             equation="model.developers.required_spending"),
     Variable("land_payments", "1e8 yuan/month", "payments for residential land", "flow",
-             "land transacted x land_price", (), "sum"),
+             "land transacted x land_price", (), "sum", equation="model.developers.land_payment"),
     Variable("receipts_smoothed", "1e8 yuan/year", "smoothed sales receipts", "stock",
-             "first-order smoothing, receipts_time", (), "mean"),
+             "first-order smoothing, receipts_time", (), "mean",
+             equation="model.system.increments"),
     Variable("funding_effect", "1", "effect of receipts on construction pace", "auxiliary",
-             "see model/developers.py", (), "mean"),
+             "see model/developers.py", (), "mean", equation="model.developers.funding_effect"),
 )  # fmt: skip
 
 

@@ -41,12 +41,14 @@ ADULT_AGE = 18  # no household heads below this age (assumption)
 
 VARIABLES = (
     Variable("households", "household", "family households (家庭户) by area", "auxiliary",
-             "population x headship; 2010 census household size 2.88", ("area",)),
+             "population x headship; 2010 census household size 2.88", ("area",),
+             equation="model.households.households_from_sums"),
     Variable("household_size", "person/household", "average family household size",
-             "auxiliary", "population / households", ()),
+             "auxiliary", "population / households", (), equation="model.system.observe"),
     Variable("household_dissolution", "household/month",
              "households dissolved by deaths of elderly living alone and by out-migration",
-             "flow", "deaths and out-migration x headship (assumption)", ("area",), "sum"),
+             "flow", "deaths and out-migration x headship (assumption)", ("area",), "sum",
+             equation="model.households.dissolution"),
 )  # fmt: skip
 
 

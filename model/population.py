@@ -49,21 +49,23 @@ ROGERS_CASTRO = {"a1": 0.02, "alpha1": 0.1, "a2": 0.06, "alpha2": 0.1, "mu2": 20
 
 VARIABLES = (
     Variable("population", "person", "resident population (常住人口) by area",
-             "stock", "seed 2019: 3.553 M residents, 2.5791 M urban", ("area",)),
+             "stock", "seed 2019: 3.553 M residents, 2.5791 M urban", ("area",),
+             equation="model.population.rates"),
     Variable("population_60plus", "person", "residents aged 60 and over",
-             "auxiliary", "seed 2019: 26.2 % of registered population", ()),
+             "auxiliary", "seed 2019: 26.2 % of registered population", (),
+             equation="model.system.observe"),
     Variable("births", "person/month", "live births", "flow",
              "tfr x fertility shape x women 15-49 (assumption, see parameters)", ("area",),
-             "sum"),
+             "sum", equation="model.population.rates"),
     Variable("deaths", "person/month", "deaths", "flow",
              "China 2000 death rates x mortality_scale (POPULATION_SOURCES sec. 2)",
-             ("area",), "sum"),
+             ("area",), "sum", equation="model.population.rates"),
     Variable("in_migration", "person/month", "in-migrants", "flow",
-             "seed 2019: 6,800 in", ("area",), "sum"),
+             "seed 2019: 6,800 in", ("area",), "sum", equation="model.population.rates"),
     Variable("out_migration", "person/month", "out-migrants", "flow",
-             "seed 2019: 19,100 out", ("area",), "sum"),
+             "seed 2019: 19,100 out", ("area",), "sum", equation="model.population.rates"),
     Variable("urbanisation", "person/month", "rural-to-urban movers", "flow",
-             "seed 2019: urbanisation 72.59 %", (), "sum"),
+             "seed 2019: urbanisation 72.59 %", (), "sum", equation="model.population.rates"),
 )  # fmt: skip
 
 

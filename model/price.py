@@ -32,11 +32,13 @@ MONTHS = 12.0
 
 VARIABLES = (
     Variable("price", "yuan/m**2", "average price of new commodity housing", "stock",
-             "seed: 4,129, 4,380, 4,912, 5,128 (2016-2019)", (), "mean"),
+             "seed: 4,129, 4,380, 4,912, 5,128 (2016-2019)", (), "mean",
+             equation="model.price.rates"),
     Variable("expected_growth", "1/year", "expected price growth", "stock",
-             "first-order smoothing of price growth, expectation_time", (), "mean"),
+             "first-order smoothing of price growth, expectation_time", (), "mean",
+             equation="model.price.rates"),
     Variable("sales_value", "1e8 yuan/month", "sales value of new commodity housing",
-             "flow", "price x sales", (), "sum"),
+             "flow", "price x sales", (), "sum", equation="model.developers.receipts"),
 )  # fmt: skip
 
 

@@ -18,9 +18,10 @@ from model.variables import Variable
 
 VARIABLES = (
     Variable("rental_waiting", "household", "eligible households waiting for rental "
-             "housing support", "stock", "seed: 1,177 unserved end 2019"),
+             "housing support", "stock", "seed: 1,177 unserved end 2019",
+             equation="model.rental.rates"),
     Variable("rental_subsidies", "household/month", "cash rent subsidies granted", "flow",
-             "seed Table 2: 1,640 a year 2021-2025", (), "sum"),
+             "seed Table 2: 1,640 a year 2021-2025", (), "sum", equation="model.rental.rates"),
 )  # fmt: skip
 
 
