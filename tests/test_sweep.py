@@ -144,3 +144,45 @@ def test_default_problem_is_the_uncertain_parameters(table):
     assert set(problem.names) == {n for n, p in table.items() if p.uncertain}
     with pytest.raises(InputError, match="unknown parameter"):
         sw.problem_from_table(table, ["tfr", "nonsense"])
+
+
+def test_cli_sweep_writes_outputs_and_robustness(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    out = tmp_path / "sweep"
+    args = [
+        "sweep",
+        "--method",
+        "morris",
+        "--samples",
+        "3",
+        "--param",
+        "upgrade_rate",
+        "--param",
+        "plot_ratio",
+        "--scenario",
+        "freeze",
+        "--out",
+        str(out),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "P(target met)" in result.output and "most influential" in result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "fan_chart.png",
+        "indices.csv",
+        "indices.png",
+        "robustness.csv",
+        "sweep.nc",
+        "tornado.png",
+    ]
+    header = (out / "indices.csv").read_text().splitlines()[0]
+    assert header.startswith("method,scenario,metric,parameter,mu")
+    import xarray as xr
+
+    with xr.open_dataset(out / "sweep.nc", engine="h5netcdf") as ds:
+        assert ds.sizes["sample"] == 9 and ds.attrs["method"] == "morris"
+        assert "sample_values" in ds.coords and ds["average_price"].attrs["units"]
