@@ -30,7 +30,7 @@ INDICATORS = (
              "indicator", "seed 2019: 2.5791 M urban residents", ("year",), "", equation=POP),
     Variable("urbanisation_rate", "percent", "urban share of residents at the end of the year",
              "indicator", "seed 2019: 72.59 %", ("year",), "", equation=POP),
-    Variable("natural_growth_rate", "per_mille", "(births - deaths) / mean population",
+    Variable("natural_growth_rate", "per_mille/year", "(births - deaths) / mean population",
              "indicator", "seed: -2.24 ‰ in 2019, mean -2.19 ‰ 2015-2019", ("year",), "",
              equation=POP),
     Variable("net_migration", "person/year", "in-migrants minus out-migrants", "indicator",
@@ -160,7 +160,7 @@ def housing_indicators(ds: xr.Dataset) -> dict[str, xr.Variable]:
     share = _param(ds, "residential_share_sales")
     invest_share = _param(ds, "investment_residential_share")
     sales = v["sales_yearly"]
-    value = v["sales_value_yearly"]
+    value = v["residential_sales_value_yearly"]
     inventory = v["residential_inventory_yearly"]
     never = inventory.copy(data=np.where(inventory.values > 0, np.inf, 0.0))  # no sales
     december = _ratio(12.0 * inventory, sales, never)

@@ -37,7 +37,7 @@ VARIABLES = (
     Variable("expected_growth", "1/year", "expected price growth", "stock",
              "first-order smoothing of price growth, expectation_time", (), "mean",
              equation="model.price.rates"),
-    Variable("sales_value", "1e8 yuan/month", "sales value of new commodity housing",
+    Variable("residential_sales_value", "1e8 yuan/month", "sales value of new housing (住宅)",
              "flow", "price x sales", (), "sum", equation="model.developers.receipts"),
 )  # fmt: skip
 

@@ -218,7 +218,7 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
     flows.update(
         demand=wanted,
         sales=sold,
-        sales_value=receipts,
+        residential_sales_value=receipts,
         construction_spending=spending,
         funding_effect=funding,
         rental_subsidies=housing_rental["rental_subsidies"],
