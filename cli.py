@@ -387,16 +387,25 @@ def optimise(base_name, params_file, seed, maxiter, popsize):
 
     from experiments.optimise import optimise_land
     from experiments.policies import PLAN_START
-    from experiments.scenarios import find_scenario, load_scenario, run_scenario
+    from experiments.scenarios import find_scenario, load_scenario, run_scenario, shipped_scenarios
     from experiments.scorecard import format_scorecard, scorecard
     from model.io import load_run_values
 
     table, values, label = load_run_values(params_file)
     scenario = load_scenario(find_scenario(base_name), table)
+    known = []  # the shipped policies' land paths seed the search
+    for path in shipped_scenarios():
+        other = load_scenario(path, table)
+        policy = dataclasses.replace(scenario, policy=other.policy,
+                                     policy_settings=other.policy_settings)  # fmt: skip
+        land = run_scenario(policy, values)["land_transacted_yearly"].isel(member=0)
+        known.append(land.values[-5:])
     bar = click.progressbar(length=maxiter, label="searching land paths", file=sys.stderr)
     with bar:
-        best = optimise_land(scenario, values, seed=seed, maxiter=maxiter, popsize=popsize,
-                             progress=lambda generation, value: bar.update(1))  # fmt: skip
+        best = optimise_land(
+            scenario, values, seed=seed, maxiter=maxiter, popsize=popsize, starts=known,
+            progress=lambda generation, value: bar.update(1),
+        )  # fmt: skip
     table2 = dataclasses.replace(scenario, policy="plan-table2", policy_settings={})
     searched = dataclasses.replace(scenario, name="optimised", policy="path", policy_settings={},
                                    path=tuple(best.path), start_year=PLAN_START)  # fmt: skip

@@ -16,11 +16,12 @@ is met yet.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
 from scipy import optimize
+from scipy.stats import qmc
 
 from experiments.policies import PLAN_END, PLAN_START
 from experiments.scenarios import Scenario, run_scenario
@@ -87,9 +88,14 @@ def optimise_land(
     maxiter: int = 60,
     popsize: int = 12,
     max_land: float = MAX_LAND,
+    starts: Sequence[np.ndarray] = (),
     progress: Callable[[int, float], None] | None = None,
 ) -> Optimum:
-    """Find the land path 2021-2025 (ha/year) that best meets Table 1 (see module doc)."""
+    """Find the land path 2021-2025 (ha/year) that best meets Table 1 (see module doc).
+
+    ``starts`` are known paths (the shipped policies' land) put into the first
+    generation next to a Latin hypercube, so the search can only improve on them.
+    """
     base = dataclasses.replace(scenario, policy="path", policy_settings={}, path=None,
                                start_year=PLAN_START)  # fmt: skip
     runs = 0
@@ -109,13 +115,16 @@ def optimise_land(
         if progress is not None:
             progress(generation, float(intermediate_result.fun))
 
+    size = popsize * YEARS
+    first = qmc.LatinHypercube(d=YEARS, seed=seed).random(size) * max_land
+    for i, path in enumerate(list(starts)[:size]):
+        first[i] = np.clip(np.asarray(path, dtype=float), 0.0, max_land)
     found = optimize.differential_evolution(
         lambda x: evaluate(x.T),
         [(0.0, max_land)] * YEARS,
         seed=seed,
         maxiter=maxiter,
-        popsize=popsize,
-        init="latinhypercube",
+        init=first,
         polish=False,
         vectorized=True,
         updating="deferred",

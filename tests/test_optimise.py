@@ -49,3 +49,19 @@ def test_cli_optimise_prints_path_and_difference_from_table2():
     assert result.exit_code == 0, result.output
     assert "Table 2 (ha)" in result.output and "2025" in result.output
     assert "Table 1 targets met" in result.output
+
+
+def test_search_started_from_known_paths_never_does_worse(plan, run_values, table):
+    from experiments.scenarios import shipped_scenarios
+
+    known, met = [], []
+    for path in shipped_scenarios():
+        other = load_scenario(path, table)
+        policy = dataclasses.replace(
+            plan, policy=other.policy, policy_settings=other.policy_settings
+        )
+        ds = run_scenario(policy, run_values)
+        known.append(ds["land_transacted_yearly"].isel(member=0).values[-5:])
+        met.append(targets_met(scorecard(ds)))
+    best = optimise_land(plan, run_values, seed=1, maxiter=3, popsize=4, starts=known)
+    assert best.targets_met >= max(met)
