@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
 from model.variables import Variable
 
@@ -83,12 +84,16 @@ def _read_groups(name: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
 def initial_age_shape() -> np.ndarray:
     """End-2015 age distribution of residents, shares summing to 1, shape ``(age,)``.
 
-    Five-year groups of ``data/population_2015.csv`` split evenly into single years.
+    Five-year groups of ``data/population_2015.csv`` split into single years by a
+    monotone cubic through the cumulative counts (group totals kept exactly).
     """
     start, end, (thousands,) = _read_groups("population_2015.csv")
-    shape = np.zeros(N_AGES)
-    for a0, a1, count in zip(start, end, thousands, strict=True):
-        shape[a0 : a1 + 1] = count / (a1 - a0 + 1)
+    edges = np.append(start, end[-1] + 1).astype(float)
+    cumulative = np.append(0.0, np.cumsum(thousands))
+    # a monotone (PCHIP) curve through the cumulative counts keeps every group's total
+    # and gives smooth, non-negative single years instead of 5-year steps
+    curve = PchipInterpolator(edges, cumulative)
+    shape = np.diff(curve(np.arange(N_AGES + 1, dtype=float)))
     return shape / shape.sum()
 
 
