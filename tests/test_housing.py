@@ -203,7 +203,9 @@ def test_housing_outputs_insensitive_to_dt(run_values):
         "per_capita_floor_area",
         "development_investment",
     ]:
-        np.testing.assert_allclose(fine[name].values, monthly[name].values, rtol=HOUSING_DT_RTOL, err_msg=name)
+        np.testing.assert_allclose(
+            fine[name].values, monthly[name].values, rtol=HOUSING_DT_RTOL, err_msg=name
+        )
 
 
 def test_rental_subsidies_follow_capacity(run_values):
