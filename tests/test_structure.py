@@ -1,0 +1,772 @@
+"""Structure tests after Barlas (1996): extreme conditions, integration error, conservation.
+
+Barlas, Y. (1996), "Formal aspects of model validity and validation in system dynamics",
+System Dynamics Review 12(3). Direct structure tests run here:
+
+- extreme conditions: every policy lever and every exogenous input at zero, ten times
+  normal and a sudden stop or jump; stocks stay non-negative, prices positive and
+  finite, and the response goes the economically right way;
+- integration error (behaviour sensitivity to dt and the integration method);
+- dimensional/mass consistency: people and floor area conserved every month in every
+  shipped scenario;
+- property-based: random parameter sets over the whole parameter box and random
+  scenario settings keep the model physical and its identities exact.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from experiments.policies import (
+    PLAN_END,
+    POLICY_SETTINGS,
+    VARIANT_SETTINGS,
+    clearance_target,
+)
+from experiments.scenarios import (
+    INPUT_SETTINGS,
+    Scenario,
+    load_scenario,
+    run_scenario,
+    shipped_scenarios,
+)
+from model.delays import limit_outflows
+from model.engine import Shock, simulate
+from model.io import load_run_values
+from model.parameters import load_parameters
+from model.system import default_inputs, income_2015
+
+YEARS = np.arange(2016, 2026)
+ROUNDING = 1e-12  # a stock emptied exactly in one step may end at -1 ulp of its size
+CONSERVATION_RTOL = 1e-9
+STOCKS = (
+    "population",
+    "households",
+    "land_bank",
+    "construction",
+    "presale_unsold",
+    "presale_sold",
+    "completed_unsold",
+    "housing_stock",
+    "residential_inventory",
+    "expected_sales",
+    "households_reference",
+    "rental_waiting",
+)
+FLOWS = (
+    "births",
+    "deaths",
+    "in_migration",
+    "out_migration",
+    "land_area_in",
+    "starts",
+    "permits",
+    "presales",
+    "completed_sales",
+    "completions",
+    "demolition",
+    "sales",
+    "demand",
+    "rental_subsidies",
+)
+PRICES = ("price", "price_yearly", "average_price")
+# The only documented infinity: the clearance period of a year (or trailing 12 months)
+# without sales while inventory is left (model/indicators.py, trailing_clearance).
+MAY_BE_INFINITE = ("clearance_period", "clearance_period_monthly")
+PIPELINE = ("land_bank", "construction", "presale_unsold", "presale_sold", "completed_unsold")
+
+
+@functools.cache
+def run_values() -> dict:
+    """The values every command uses: the committed calibration over the defaults."""
+    return load_run_values()[1]
+
+
+def members(ds, name: str) -> np.ndarray:
+    """Values of a variable with the members first (one member when there is no dim)."""
+    da = ds[name]
+    return da.transpose("member", ...).values if "member" in da.dims else da.values[None]
+
+
+def param(ds, name: str) -> np.ndarray:
+    """A parameter of each member, shape (member,): a member variable or an attr."""
+    size = ds.sizes.get("member", 1)
+    if f"parameter_{name}" in ds:
+        return np.broadcast_to(ds[f"parameter_{name}"].values, (size,)).astype(float)
+    return np.full(size, float(ds.attrs[f"param_{name}"]))
+
+
+# The end-2015 value of each stock (a parameter): part of the stock's size when the
+# rounding allowance is set, since a stock drained in the first step records only ~0.
+INITIAL = {
+    "population": "population_2015",
+    "land_bank": "land_bank_2015",
+    "construction": "construction_2015",
+    "presale_unsold": "inventory_2015",
+    "presale_sold": "presale_sold_2015",
+    "completed_unsold": "inventory_2015",
+    "housing_stock": "housing_stock_2015",
+    "residential_inventory": "inventory_2015",
+    "expected_sales": "expected_sales_2015",
+    "rental_waiting": "rental_waiting_2015",
+}
+
+
+def assert_physical(ds) -> None:
+    """Stocks >= 0 (up to rounding), flows >= 0, prices positive and finite, no NaN.
+
+    The rounding allowance is ROUNDING x the stock's largest value in that member,
+    its end-2015 value included.
+    """
+    for name in STOCKS + FLOWS:
+        values = members(ds, name).reshape(ds.sizes.get("member", 1), -1)
+        assert np.all(np.isfinite(values)), name
+        top = np.max(np.abs(values), axis=1)
+        if name in INITIAL:
+            top = np.maximum(top, param(ds, INITIAL[name]))
+        low = values.min(axis=1)
+        assert np.all(low >= -ROUNDING * top), (name, float(low.min()))
+    for name in PRICES:
+        values = ds[name].values
+        assert np.all(np.isfinite(values)) and float(values.min()) > 0.0, name
+    for name, var in ds.data_vars.items():
+        if not np.issubdtype(var.dtype, np.floating):
+            continue
+        assert not np.isnan(var.values).any(), f"NaN in {name}"
+        if name not in MAY_BE_INFINITE:
+            assert np.isfinite(var.values).all(), f"infinity in {name}"
+    never = np.isinf(members(ds, "clearance_period"))
+    assert np.all(members(ds, "sales_yearly")[never] == 0.0), "infinite clearance with sales"
+
+
+# ---------------------------------------------------------------- extreme conditions
+
+
+def _inputs(name: str, change) -> dict[str, np.ndarray]:
+    inputs = default_inputs(YEARS)
+    inputs[name] = np.asarray(change(inputs[name].copy(), YEARS), float)
+    return inputs
+
+
+def _income_growing(rate: float):
+    return lambda income, years: income_2015() * (1.0 + rate) ** (years - 2015)
+
+
+MEAN_INCOME_GROWTH = float(
+    (default_inputs(YEARS)["urban_disposable_income"][3] / income_2015()) ** (1 / 4) - 1
+)  # 2016-2019 mean growth, about 6.5 %/year
+
+# Each extreme: keyword arguments of simulate (inputs, shocks) and parameter changes.
+EXTREMES: dict[str, dict] = {
+    "base": {},
+    # land transacted (input)
+    "land-zero": {"inputs": _inputs("land_transacted", lambda a, y: 0 * a)},
+    "land-x10": {"inputs": _inputs("land_transacted", lambda a, y: 10 * a)},
+    "land-stop-2020": {
+        "inputs": _inputs("land_transacted", lambda a, y: np.where(y >= 2020, 0, a))
+    },
+    # shantytown resettlement (inputs); the seed's programme already ends in 2019, so
+    # the sudden stop is put in 2017
+    **{
+        f"{kind}-{label}": {"inputs": _inputs(f"resettlement_{kind}", change)}
+        for kind in ("cash", "purchase")
+        for label, change in (
+            ("zero", lambda a, y: 0 * a),
+            ("x10", lambda a, y: 10 * a),
+            ("stop-2017", lambda a, y: np.where(y >= 2017, 0, a)),
+        )
+    },
+    # urban disposable income (input)
+    "income-no-growth": {"inputs": _inputs("urban_disposable_income", _income_growing(0.0))},
+    "income-growth-x10": {
+        "inputs": _inputs("urban_disposable_income", _income_growing(10 * MEAN_INCOME_GROWTH))
+    },
+    "income-x10-from-2020": {
+        "inputs": _inputs("urban_disposable_income", lambda a, y: np.where(y >= 2020, 10 * a, a))
+    },
+    "income-growth-stop-2020": {
+        "inputs": _inputs("urban_disposable_income", lambda a, y: np.where(y >= 2020, a[3], a))
+    },
+    # provident-fund lending (input); the credit multiplier is relative to the run's
+    # own 2016-2019 mean, so changes are made from 2020 on (see the xfail tests below)
+    "lending-x10-from-2020": {
+        "inputs": _inputs("provident_lending", lambda a, y: np.where(y >= 2020, 10 * a, a))
+    },
+    "lending-stop-2020": {
+        "inputs": _inputs("provident_lending", lambda a, y: np.where(y >= 2020, 0, a))
+    },
+    # demand-side levers (parameters, the scenario variants' shocks)
+    "subsidy-max": {"values": {"purchase_subsidy": "upper"}},
+    "subsidy-max-from-2021": {"shocks": [Shock("2021-01", "purchase_subsidy", "set", 1000.0)]},
+    "out-migration-x0": {"values": {"out_migration_rate": 0.0}},
+    "out-migration-x10": {"values": {"out_migration_rate": "x10"}},
+    "out-migration-stop-2020": {"shocks": [Shock("2020-01", "out_migration_rate", "scale", 0.0)]},
+    "out-migration-x10-from-2020": {
+        "shocks": [Shock("2020-01", "out_migration_rate", "scale", 10.0)]
+    },
+    "in-migration-x0": {"values": {"in_migration": 0.0}},
+    "in-migration-x10": {"values": {"in_migration": "x10"}},
+    "rental-capacity-zero": {"values": {"rental_subsidy_capacity": 0.0}},
+    "rental-capacity-x10": {"values": {"rental_subsidy_capacity": "x10"}},
+    "rental-stop-2020": {"shocks": [Shock("2020-01", "rental_subsidy_capacity", "set", 0.0)]},
+}
+
+
+@functools.cache
+def extreme(name: str):
+    """The run of one extreme condition (each simulated once per session)."""
+    spec = EXTREMES[name]
+    values = dict(run_values())
+    table = load_parameters()
+    for key, change in spec.get("values", {}).items():
+        if change == "upper":
+            values[key] = table[key].upper
+        elif change == "x10":
+            values[key] = 10.0 * values[key]
+        else:
+            values[key] = change
+    ds = simulate(
+        values, inputs=spec.get("inputs"), shocks=spec.get("shocks", ()), record_age=False
+    )
+    return ds.isel(member=0)
+
+
+def at(name: str, variable: str, years) -> float:
+    """Sum (flows, several years) or value (one year) of a yearly variable."""
+    da = extreme(name)[variable]
+    if isinstance(years, slice):
+        return float(da.sel(year=years).sum())
+    return float(da.sel(year=years))
+
+
+@pytest.mark.parametrize("name", list(EXTREMES))
+def test_extreme_condition_keeps_stocks_non_negative_and_prices_positive(name):
+    assert_physical(extreme(name))
+
+
+def test_no_land_empties_the_inventory_and_raises_the_price():
+    assert float(extreme("land-zero")["land_transacted_yearly"].sum()) == 0.0
+    assert at("land-zero", "residential_inventory_yearly", 2025) < 0.01 * at(
+        "base", "residential_inventory_yearly", 2025
+    )
+    assert at("land-zero", "average_price", 2025) > at("base", "average_price", 2025)
+
+
+def test_ten_times_land_raises_inventory_and_lowers_price_by_2025():
+    assert at("land-x10", "residential_inventory_yearly", 2025) > 2 * at(
+        "base", "residential_inventory_yearly", 2025
+    )
+    assert at("land-x10", "average_price", 2025) < at("base", "average_price", 2025)
+    assert at("land-x10", "clearance_period", 2025) > at("base", "clearance_period", 2025)
+
+
+def test_land_stop_in_2020_lowers_inventory_and_raises_price_by_2025():
+    same = slice(2016, 2019)
+    assert at("land-stop-2020", "sales_yearly", same) == at("base", "sales_yearly", same)
+    assert at("land-stop-2020", "residential_inventory_yearly", 2025) < at(
+        "base", "residential_inventory_yearly", 2025
+    )
+    assert at("land-stop-2020", "average_price", 2025) > at("base", "average_price", 2025)
+
+
+@pytest.mark.parametrize("kind", ["cash", "purchase"])
+def test_more_resettlement_means_more_sales_and_a_higher_price(kind):
+    years = slice(2016, 2019)
+    sales = [at(f"{kind}-{label}", "sales_yearly", years) for label in ("zero", "x10")]
+    assert sales[0] < at("base", "sales_yearly", years) < sales[1]
+    demand = [
+        at(f"{kind}-{label}", "demand_resettlement_yearly", years) for label in ("zero", "x10")
+    ]
+    base_demand = at("base", "demand_resettlement_yearly", years)
+    assert demand[0] < base_demand < demand[1]
+    price = [at(f"{kind}-{label}", "average_price", 2019) for label in ("zero", "x10")]
+    assert price[0] < at("base", "average_price", 2019) < price[1]
+
+
+@pytest.mark.parametrize("kind", ["cash", "purchase"])
+def test_resettlement_stop_in_2017_lowers_sales_2017_2019(kind):
+    assert at(f"{kind}-stop-2017", "sales_yearly", 2016) == at("base", "sales_yearly", 2016)
+    years = slice(2017, 2019)
+    assert at(f"{kind}-stop-2017", "sales_yearly", years) < at("base", "sales_yearly", years)
+    assert at(f"{kind}-stop-2017", "demand_resettlement_yearly", years) < at(
+        "base", "demand_resettlement_yearly", years
+    )
+
+
+def test_more_income_growth_means_a_higher_price():
+    prices = [
+        at(name, "average_price", 2025)
+        for name in ("income-no-growth", "base", "income-growth-x10")
+    ]
+    assert prices[0] < prices[1] < prices[2]
+
+
+def test_ten_times_income_from_2020_raises_the_price():
+    assert at("income-x10-from-2020", "average_price", 2025) > at("base", "average_price", 2025)
+
+
+def test_income_growth_stop_in_2020_lowers_the_price_by_2025():
+    assert at("income-growth-stop-2020", "average_price", 2025) < at("base", "average_price", 2025)
+
+
+def test_ten_times_provident_lending_from_2020_raises_sales_and_price():
+    years = slice(2020, 2025)
+    assert at("lending-x10-from-2020", "sales_yearly", years) > at("base", "sales_yearly", years)
+    assert at("lending-x10-from-2020", "average_price", 2025) > at("base", "average_price", 2025)
+
+
+def test_provident_lending_stop_in_2020_lowers_sales_and_price():
+    years = slice(2020, 2025)
+    assert at("lending-stop-2020", "sales_yearly", years) < at("base", "sales_yearly", years)
+    assert at("lending-stop-2020", "price_yearly", 2025) < at("base", "price_yearly", 2025)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: model/system.year_inputs takes provident_reference = mean of the run's own "
+    "2016-2019 lending; zero lending in every year gives 0/0 in demand.multiplier "
+    "(RuntimeWarning 'invalid value encountered in divide', NaN land bank, price, sales)",
+)
+def test_no_provident_lending_in_any_year_gives_finite_results():
+    inputs = _inputs("provident_lending", lambda a, y: 0 * a)
+    ds = simulate(run_values(), inputs=inputs, record_age=False).isel(member=0)
+    assert_physical(ds)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the credit multiplier is relative to the run's own 2016-2019 lending "
+    "(model/system.year_inputs provident_reference), so ten times the lending in every "
+    "year changes nothing at all",
+)
+def test_ten_times_provident_lending_in_every_year_raises_sales():
+    inputs = _inputs("provident_lending", lambda a, y: 10 * a)
+    ds = simulate(run_values(), inputs=inputs, record_age=False).isel(member=0)
+    years = slice(2016, 2025)
+    assert float(ds["sales_yearly"].sel(year=years).sum()) > at("base", "sales_yearly", years)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (extreme condition): demand.multiplier's credit term (lending / reference) "
+    "** credit_elasticity is 0 at zero provident-fund lending, so no one buys a home from "
+    "2020 on, although provident-fund loans finance only part of the purchases",
+)
+def test_sales_go_on_without_provident_lending():
+    assert at("lending-stop-2020", "sales_yearly", slice(2021, 2025)) > 0.0
+
+
+def test_purchase_subsidy_at_its_maximum_raises_sales_and_price():
+    years = slice(2016, 2019)
+    assert at("subsidy-max", "sales_yearly", years) > at("base", "sales_yearly", years)
+    assert at("subsidy-max", "price_yearly", 2019) > at("base", "price_yearly", 2019)
+
+
+def test_purchase_subsidy_from_2021_raises_sales_2021_2025():
+    years = slice(2021, 2025)
+    assert at("subsidy-max-from-2021", "sales_yearly", years) > at("base", "sales_yearly", years)
+    same = slice(2016, 2020)
+    assert at("subsidy-max-from-2021", "sales_yearly", same) == at("base", "sales_yearly", same)
+
+
+def test_less_out_migration_means_more_people():
+    population = [
+        at(name, "population_total", 2025)
+        for name in ("out-migration-x0", "base", "out-migration-x10")
+    ]
+    assert population[0] > population[1] > population[2]
+    assert float(extreme("out-migration-x0")["out_migration_yearly"].sum()) == 0.0
+
+
+def test_ten_times_out_migration_lowers_sales_and_price_and_leaves_inventory():
+    years = slice(2016, 2025)
+    assert at("out-migration-x10", "sales_yearly", years) < at("base", "sales_yearly", years)
+    assert at("out-migration-x10", "average_price", 2025) < at("base", "average_price", 2025)
+    assert at("out-migration-x10", "residential_inventory_yearly", 2025) > at(
+        "base", "residential_inventory_yearly", 2025
+    )
+
+
+def test_out_migration_stop_or_jump_in_2020_moves_population_from_then_on():
+    same = slice(2016, 2019)
+    for name in ("out-migration-stop-2020", "out-migration-x10-from-2020"):
+        assert at(name, "out_migration_yearly", same) == at("base", "out_migration_yearly", same)
+    assert at("out-migration-stop-2020", "population_total", 2025) > at(
+        "base", "population_total", 2025
+    )
+    assert at("out-migration-x10-from-2020", "population_total", 2025) < at(
+        "base", "population_total", 2025
+    )
+
+
+def test_more_in_migration_means_more_people():
+    population = [
+        at(name, "population_total", 2025)
+        for name in ("in-migration-x0", "base", "in-migration-x10")
+    ]
+    assert population[0] < population[1] < population[2]
+
+
+def test_rental_subsidy_capacity_moves_waiting_households_the_right_way():
+    waiting = [
+        at(name, "rental_waiting_yearly", 2025)
+        for name in ("rental-capacity-zero", "base", "rental-capacity-x10")
+    ]
+    assert waiting[0] > waiting[1] > waiting[2]
+    assert at("rental-capacity-zero", "rental_subsidies_yearly", slice(2016, 2025)) == 0.0
+    granted = extreme("rental-capacity-x10")["rental_subsidies_yearly"].values
+    capacity = 10 * run_values()["rental_subsidy_capacity"]
+    assert np.all(granted <= capacity * (1 + 1e-9))
+    assert at("rental-stop-2020", "rental_subsidies_yearly", slice(2020, 2025)) == 0.0
+    assert at("rental-stop-2020", "rental_waiting_yearly", 2025) > waiting[1]
+
+
+# ---------------------------------------------------------------- integration error
+
+# Largest relative difference 2016-2025 of the yearly outputs between Euler with monthly
+# steps (the default) and Euler with dt = 1/48 or RK4 with monthly steps, measured with
+# the committed calibration (percent):
+#
+#   output                         Euler 1/48   RK4 1/12   RK4 1/12 vs RK4 1/48
+#   sales_area                        1.32        1.80          0.06
+#   average_price                     0.59        0.79          0.02
+#   residential_inventory_yearly      2.82        3.82          0.09
+#   clearance_period                  4.08        5.48          0.14
+#   per_capita_floor_area             0.23        0.31          0.005
+#   population_total                  0.008       0.010        <0.0001
+#   development_investment            2.94        3.91          0.05
+#
+# Population, price and floor area meet the issue's 1 %. The pipeline flows and stocks
+# do not: the presale delay is a third-order chain of 0.6 years, stages of 2.4 months,
+# and the start and sale rules have 3-month floors (min_start_time, min_sale_time);
+# Euler with 1-month steps on 2.4-month stages is first order with dt/tau = 0.4, which
+# puts the inventory 3-4 % and the clearance period (inventory / sales, both off)
+# 5-6 % from the converged path. RK4 at monthly steps is within 0.15 % of RK4 at
+# 1/48, so it meets 1 % for every output.
+INTEGRATION_BOUNDS = {
+    "population_total": 0.01,
+    "average_price": 0.01,
+    "per_capita_floor_area": 0.01,
+    "sales_area": 0.025,  # measured 1.8 %
+    "residential_inventory_yearly": 0.05,  # measured 3.8 %
+    "development_investment": 0.05,  # measured 3.9 %
+    "clearance_period": 0.07,  # measured 5.5 %
+}
+
+
+@functools.cache
+def integration_runs() -> dict:
+    values = run_values()
+    runs = {
+        "euler-12": simulate(values, record_age=False, monthly=()),
+        "euler-48": simulate(values, dt=1 / 48, record_age=False, monthly=()),
+        "rk4-12": simulate(values, integrator="rk4", record_age=False, monthly=()),
+        "rk4-48": simulate(values, dt=1 / 48, integrator="rk4", record_age=False, monthly=()),
+    }
+    return {name: ds.isel(member=0) for name, ds in runs.items()}
+
+
+def relative_difference(a: str, b: str, variable: str) -> float:
+    runs = integration_runs()
+    x, y = runs[a][variable].values, runs[b][variable].values
+    assert np.all(np.isfinite(x)) and np.all(np.isfinite(y)) and np.all(y != 0)
+    return float(np.max(np.abs(x - y) / np.abs(y)))
+
+
+@pytest.mark.parametrize("variable", list(INTEGRATION_BOUNDS))
+def test_monthly_euler_is_within_its_bound_of_finer_steps_and_rk4(variable):
+    bound = INTEGRATION_BOUNDS[variable]
+    assert relative_difference("euler-12", "euler-48", variable) <= bound
+    assert relative_difference("euler-12", "rk4-12", variable) <= bound
+
+
+@pytest.mark.parametrize("variable", list(INTEGRATION_BOUNDS))
+def test_rk4_at_monthly_steps_meets_one_percent(variable):
+    assert relative_difference("rk4-12", "rk4-48", variable) <= 0.01
+    assert relative_difference("euler-48", "rk4-48", variable) <= 0.02
+
+
+@pytest.mark.parametrize("variable", ["residential_inventory_yearly", "clearance_period"])
+def test_euler_error_shrinks_in_proportion_to_the_step(variable):
+    # first order: a step four times smaller leaves about a quarter of the error
+    coarse = relative_difference("euler-12", "rk4-48", variable)
+    fine = relative_difference("euler-48", "rk4-48", variable)
+    assert 3.0 < coarse / fine < 5.0
+
+
+# ---------------------------------------------------------------- conservation
+
+
+@functools.cache
+def scenario_run(path):
+    table, values, _ = load_run_values()
+    return run_scenario(load_scenario(path, table), values, record_age=False).isel(member=0)
+
+
+SCENARIOS = [pytest.param(path, id=path.stem) for path in shipped_scenarios()]
+
+
+def check_people_conserved(ds) -> None:
+    """Population change = births - deaths + in - out, each month, total and by area."""
+    total = param(ds, "population_2015")
+    urban = total * param(ds, "urban_share_2015")
+    pop = members(ds, "population")  # (member, time, area)
+    start = np.stack([urban, total - urban], axis=-1)[:, None, :]
+    before = np.concatenate([start, pop[:, :-1]], axis=1)
+    net = (
+        members(ds, "births")
+        - members(ds, "deaths")
+        + members(ds, "in_migration")
+        - members(ds, "out_migration")
+    )
+    scale = CONSERVATION_RTOL * np.maximum(pop.sum(axis=-1), 1.0)
+    change = pop.sum(axis=-1) - before.sum(axis=-1)
+    assert np.all(np.abs(change - net.sum(axis=-1)) <= scale)
+    moved = members(ds, "urbanisation")  # rural -> urban, the only flow between areas
+    urban_change = pop[..., 0] - before[..., 0] - net[..., 0]
+    rural_change = pop[..., 1] - before[..., 1] - net[..., 1]
+    assert np.all(np.abs(urban_change - moved) <= scale)
+    assert np.all(np.abs(rural_change + moved) <= scale)
+
+
+def check_floor_area_conserved(ds) -> None:
+    """Land floor area in = change of the pipeline + change of the stock net of the
+    other completions and demolition, cumulated month by month (member, time)."""
+    start_pipeline = (
+        param(ds, "land_bank_2015")
+        + param(ds, "construction_2015")
+        + param(ds, "inventory_2015")
+        + param(ds, "presale_sold_2015")
+    )[:, None]
+    start_stock = param(ds, "housing_stock_2015")[:, None]
+    pipeline = sum(members(ds, name) for name in PIPELINE)
+    stock = members(ds, "housing_stock")
+    land_in = np.cumsum(members(ds, "land_area_in"), axis=1)
+    other = np.cumsum(members(ds, "other_completions"), axis=1)
+    demolished = np.cumsum(members(ds, "demolition"), axis=1)
+    balance = land_in - (pipeline - start_pipeline) - (stock - start_stock - other + demolished)
+    scale = CONSERVATION_RTOL * (start_pipeline + start_stock + land_in)
+    assert np.all(np.abs(balance) <= scale), float(np.max(np.abs(balance) / scale))
+
+
+def check_stage_balances(ds) -> None:
+    """Land bank and construction change by their recorded flows, month by month."""
+
+    def change(name: str) -> np.ndarray:
+        start = param(ds, f"{name}_2015")[:, None]
+        return np.diff(members(ds, name), axis=1, prepend=start)
+
+    land_in, starts, permits = (members(ds, n) for n in ("land_area_in", "starts", "permits"))
+    scale = CONSERVATION_RTOL * np.maximum(members(ds, "housing_stock"), 1.0)
+    assert np.all(np.abs(change("land_bank") - (land_in - starts)) <= scale)
+    assert np.all(np.abs(change("construction") - (starts - permits)) <= scale)
+
+
+@pytest.mark.parametrize("path", SCENARIOS)
+def test_people_are_conserved_every_month(path):
+    check_people_conserved(scenario_run(path))
+
+
+@pytest.mark.parametrize("path", SCENARIOS)
+def test_floor_area_is_conserved_every_month(path):
+    check_floor_area_conserved(scenario_run(path))
+
+
+@pytest.mark.parametrize("path", SCENARIOS)
+def test_land_bank_and_construction_change_by_their_flows_every_month(path):
+    check_stage_balances(scenario_run(path))
+
+
+@pytest.mark.parametrize("path", SCENARIOS)
+def test_shipped_scenario_stays_physical(path):
+    assert_physical(scenario_run(path))
+
+
+# ---------------------------------------------------------------- property-based
+
+TABLE = load_parameters()
+
+
+def check_identities(ds) -> None:
+    np.testing.assert_allclose(
+        ds["residential_inventory"], ds["presale_unsold"] + ds["completed_unsold"], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        ds["sales"], ds["presales"] + ds["completed_sales"], rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        ds["sales_yearly"], ds["presales_yearly"] + ds["completed_sales_yearly"], rtol=1e-9
+    )
+    check_people_conserved(ds)
+    check_floor_area_conserved(ds)
+    check_stage_balances(ds)
+
+
+# winter_work is drawn from 0.01: at exactly 0 (its lower bound) or a denormal number
+# the winter divides the presale delay by zero (see the xfail test below). No value is
+# subnormal (below 2.2e-308): a subnormal outflow overflows model.delays.limit_outflows
+# (see test_outflow_limit_copes_with_a_vanishing_outflow).
+LOWER = {name: par.lower for name, par in TABLE.items()} | {"winter_work": 0.01}
+
+parameter_sets = st.fixed_dictionaries(
+    {
+        name: st.floats(LOWER[name], par.upper, allow_nan=False, allow_subnormal=False)
+        for name, par in TABLE.items()
+    }
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: model/supply.construction_flows divides presale_delay by winter * "
+    "funding_effect, and winter = season + (1 - season) * winter_work is 0 in the winter "
+    "stop when winter_work is at its lower bound 0: 'RuntimeWarning: divide by zero' "
+    "(overflow for a tiny winter_work), an error under the project's filterwarnings",
+)
+def test_winter_work_at_its_lower_bound_runs_without_warnings():
+    values = dict(run_values(), winter_work=TABLE["winter_work"].lower)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = simulate(values, record_age=False).isel(member=0)
+    assert_physical(ds)
+
+
+def _setting(setting, exclude_min: bool = False) -> st.SearchStrategy[float]:
+    return st.floats(
+        setting.lower,
+        setting.upper,
+        exclude_min=exclude_min,
+        allow_nan=False,
+        allow_subnormal=False,
+    )
+
+
+@st.composite
+def scenarios(draw) -> Scenario:
+    """A scenario with every setting inside the ranges a scenario file allows."""
+    kind = draw(st.sampled_from(sorted(POLICY_SETTINGS)))
+    # a clearance-target gain of exactly 0 is left out: it gives a NaN quota after a
+    # year without sales (see the xfail test below)
+    policy_settings = {
+        k: draw(_setting(s, exclude_min=(kind, k) == ("clearance-target", "gain")))
+        for k, s in POLICY_SETTINGS[kind].items()
+    }
+    start = draw(st.integers(2017, PLAN_END))
+    path = None
+    if kind == "path":
+        land = st.floats(0.0, 5000.0, allow_nan=False, allow_subnormal=False)
+        path = tuple(
+            draw(st.lists(land, min_size=PLAN_END - start + 1, max_size=PLAN_END - start + 1))
+        )
+    kinds = draw(st.lists(st.sampled_from(sorted(VARIANT_SETTINGS)), unique=True, max_size=3))
+    variants = tuple(
+        (v, {k: draw(_setting(s)) for k, s in VARIANT_SETTINGS[v].items()}) for v in kinds
+    )
+    chosen = draw(st.lists(st.sampled_from(sorted(INPUT_SETTINGS)), unique=True))
+    inputs = {name: draw(_setting(INPUT_SETTINGS[name])) for name in chosen}
+    return Scenario(
+        name="drawn",
+        description="drawn by hypothesis",
+        policy=kind,
+        policy_settings=policy_settings,
+        start_year=start,
+        path=path,
+        variants=variants,
+        inputs=inputs,
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: experiments/policies.clearance_target computes gain * (target - clearance) "
+    "/ target; with gain = 0 (its lower bound) and an infinite clearance period (no sales "
+    "last year) that is 0 * -inf = NaN, so the land quota and then every stock are NaN",
+)
+def test_clearance_target_with_zero_gain_keeps_the_quota_after_a_year_without_sales():
+    quota = clearance_target(
+        np.array([np.inf, 10.0]),
+        np.array([50.0, 50.0]),
+        {"target_months": 16.5, "gain": 0.0, "max_change": 0.5, "floor": 10.0},
+    )
+    assert np.all(quota == 50.0)
+    # the same through a scenario a user can write: no provident lending from 2020
+    scenario = Scenario(
+        name="zero-gain",
+        description="clearance target without gain, lending stopped",
+        policy="clearance-target",
+        policy_settings={"target_months": 16.5, "gain": 0.0, "max_change": 0.5, "floor": 10.0},
+        inputs={"provident_lending": 0.0},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ds = run_scenario(scenario, run_values(), record_age=False).isel(member=0)
+    assert_physical(ds)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: model/delays.limit_outflows divides stock by dt * total where total > 0; "
+    "a subnormal total (5e-324, 2.2e-309) underflows or overflows the quotient: "
+    "RuntimeWarning divide by zero / overflow (found by hypothesis with a scenario input "
+    "resettlement_purchase = 2.2e-309)",
+)
+def test_outflow_limit_copes_with_a_vanishing_outflow():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for total in (5e-324, 2.2e-309):
+            (flow,) = limit_outflows(np.array([[100.0]]), 1 / 12, np.array([[total]]))
+            assert flow[0, 0] == total
+
+
+EXAMPLES = {"single": 0, "ensemble": 0, "members": 0}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=parameter_sets, scenario=scenarios())
+def test_random_parameters_and_scenarios_stay_physical_and_keep_identities(values, scenario):
+    EXAMPLES["single"] += 1
+    ds = run_scenario(scenario, values, record_age=False).isel(member=0)
+    assert_physical(ds)
+    check_identities(ds)
+
+
+ENSEMBLE = 64
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    corners=st.booleans(),
+    scenario=scenarios(),
+)
+def test_random_parameter_ensembles_stay_physical_and_keep_identities(seed, corners, scenario):
+    """ENSEMBLE parameter sets at once, uniform in the box or at its corners."""
+    EXAMPLES["ensemble"] += 1
+    EXAMPLES["members"] += ENSEMBLE
+    rng = np.random.default_rng(seed)
+    shape = (ENSEMBLE, len(TABLE))
+    u = rng.integers(0, 2, shape).astype(float) if corners else rng.uniform(0.0, 1.0, shape)
+    values = {
+        name: LOWER[name] + u[:, j] * (par.upper - LOWER[name])
+        for j, (name, par) in enumerate(TABLE.items())
+    }
+    ds = run_scenario(scenario, values, record_age=False)
+    assert ds.sizes["member"] == ENSEMBLE
+    assert_physical(ds)
+    check_identities(ds)
+
+
+def test_report_how_many_hypothesis_examples_ran():
+    """Runs last in the file: the example counts of the two property tests above."""
+    print(
+        f"hypothesis examples: {EXAMPLES['single']} single runs, {EXAMPLES['ensemble']} "
+        f"ensembles of {ENSEMBLE} ({EXAMPLES['members']} parameter sets)"
+    )
+    if EXAMPLES["single"]:
+        assert EXAMPLES["single"] >= 10
