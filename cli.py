@@ -7,6 +7,7 @@ status 2, and no output file.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -170,7 +171,13 @@ def run(params_file, dt_text, end_year, out, plot_dir, force):
 @main.command()
 @_params_option
 @click.option("--report", is_flag=True, help="Fit table of the parameters in use; no fitting.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the search.")
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 2**32 - 1),
+    help="Seed of the search.",
+)
 @click.option(
     "--maxiter",
     default=150,
@@ -363,7 +370,13 @@ def compare(names, params_file, out_dir, force):
     "is replaced by the searched path.",
 )
 @_params_option
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the search.")
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 2**32 - 1),
+    help="Seed of the search.",
+)
 @click.option(
     "--maxiter",
     default=60,
@@ -444,7 +457,13 @@ SWEEP_FILES = ("sweep.nc", "indices.csv", "robustness.csv", "fan_chart.png", "in
     show_default=True,
     help="LHS samples; Sobol base samples N (N x (D+2) runs); Morris trajectories.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sampling.")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="Seed of the sampling.",
+)
 @click.option(
     "--param",
     "param_names",
@@ -501,6 +520,8 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
     if workers is not None and (workers <= 0 or scheduler):
         raise InputError("option --workers", str(workers),
                          "must be a positive number, and not given with --scheduler")  # fmt: skip
+    if chunk <= 0:
+        raise InputError("option --chunk", "chunk", f"must be a positive whole number, got {chunk}")
     if out_dir:
         _check_out_dir(out_dir, SWEEP_FILES, force)
     sample_count = len(sw.draw(problem, method, samples, seed=seed))
@@ -590,20 +611,32 @@ def plot(file, variables, out_dir):
     """
     from experiments.plots import plot_file
 
+    _check_folder("option --out", out_dir, (), force=True)
     for path in plot_file(file, list(variables) or None, out_dir):
         click.echo(f"wrote {path}")
 
 
-def _check_out_dir(out_dir: str, names, force: bool) -> None:
+def _check_folder(option: str, out_dir: str, names, force: bool) -> None:
+    """Refuse an output folder that is a file, cannot be written or holds outputs."""
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
-        raise InputError("option --out", out_dir, "is a file, not a folder")
+        raise InputError(option, out_dir, "is a file, not a folder")
+    if folder.is_dir():
+        if not os.access(folder, os.W_OK):
+            raise InputError(option, out_dir, f"folder {folder} is not writable")
+        existing = [n for n in names if (folder / n).exists()]
+        if existing and not force:
+            raise InputError(option, out_dir, f"holds {existing[0]} already; add --force")
+        return
     parent = folder.parent if str(folder.parent) else Path(".")
-    if not folder.exists() and not parent.is_dir():
-        raise InputError("option --out", out_dir, f"folder {parent} does not exist")
-    existing = [n for n in names if (folder / n).exists()]
-    if existing and not force:
-        raise InputError("option --out", out_dir, f"holds {existing[0]} already; add --force")
+    if not parent.is_dir():
+        raise InputError(option, out_dir, f"folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(option, out_dir, f"folder {parent} is not writable")
+
+
+def _check_out_dir(out_dir: str, names, force: bool) -> None:
+    _check_folder("option --out", out_dir, names, force)
 
 
 def _fit_rows(statistics, setup) -> str:
@@ -631,17 +664,10 @@ def _uncertainty_table(result) -> str:
 
 
 def _check_plot_dir(plot_dir: str, force: bool, names=("population.png", "housing.png")) -> None:
-    path = Path(plot_dir)
-    if path.exists() and not path.is_dir():
-        raise InputError("option --plot", plot_dir, "is a file, not a folder")
-    if path.is_dir() and any((path / name).exists() for name in names) and not force:
-        raise InputError(
-            "option --plot", plot_dir, "holds figures already; add --force to overwrite"
-        )
-    if not path.exists():
-        parent = path.parent if str(path.parent) else Path(".")
-        if not parent.is_dir():
-            raise InputError("option --plot", plot_dir, f"folder {parent} does not exist")
+    folder = Path(plot_dir)
+    if folder.is_dir() and any((folder / n).exists() for n in names) and not force:
+        raise InputError("option --plot", plot_dir, "holds figures already; add --force")
+    _check_folder("option --plot", plot_dir, names, force=True)
 
 
 @main.command()

@@ -59,21 +59,34 @@ def load_setup(table: ParameterTable, path: str | Path | None = None) -> Calibra
     unknown = sorted(set(raw) - {"free", "series"})
     if unknown:
         raise InputError(path, unknown[0], "unknown table; allowed: free, series")
-    names = raw.get("free", {}).get("names")
+    free = raw.get("free", {})
+    if not isinstance(free, dict):
+        raise InputError(path, "free", "must be a table with names = [...]")
+    names = free.get("names")
     if not isinstance(names, list) or not names:
         raise InputError(path, "free.names", "must be a non-empty list of parameter names")
     for name in names:
-        if name not in table:
+        if not isinstance(name, str) or name not in table:
             raise InputError(path, f"free.names: {name}", "unknown parameter")
     if len(set(names)) != len(names):
         raise InputError(path, "free.names", "lists a parameter twice")
     specs = []
-    for i, entry in enumerate(raw.get("series", [])):
+    series = raw.get("series", [])
+    if not isinstance(series, list):
+        raise InputError(path, "series", "must be a list of tables ([[series]])")
+    known = model_outputs()
+    for i, entry in enumerate(series):
         where = f"series[{i}]"
+        if not isinstance(entry, dict):
+            raise InputError(path, where, "must be a table (model, observed, weight, reason)")
         missing = [f for f in ("model", "observed", "weight", "reason") if f not in entry]
         if missing:
             raise InputError(path, f"{where}.{missing[0]}", "missing")
-        if entry["observed"] not in SERIES:
+        if not isinstance(entry["model"], str) or entry["model"] not in known:
+            raise InputError(path, f"{where}.model",
+                             f"{entry['model']!r} is not a yearly model output; e.g. "
+                             "sales_area, average_price, residential_inventory_yearly")  # fmt: skip
+        if not isinstance(entry["observed"], str) or entry["observed"] not in SERIES:
             raise InputError(path, f"{where}.observed", f"unknown series {entry['observed']!r}")
         weight = entry["weight"]
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
@@ -91,6 +104,15 @@ def load_setup(table: ParameterTable, path: str | Path | None = None) -> Calibra
     if not specs:
         raise InputError(path, "series", "no fitted series")
     return CalibrationSetup(tuple(names), tuple(specs), str(path))
+
+
+def model_outputs() -> set[str]:
+    """Names of the yearly outputs of a run that a series can be fitted on."""
+    from model import system
+    from model.indicators import INDICATORS
+
+    yearly = {f"{v.name}_yearly" for v in system.VARIABLES if v.yearly}
+    return yearly | {v.name for v in INDICATORS if "time" not in v.dims}
 
 
 @dataclass(frozen=True)

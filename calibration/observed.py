@@ -35,6 +35,7 @@ their last year; the ``source`` says so.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 
@@ -264,8 +265,18 @@ def load_observed(path: str | Path | None = None) -> xr.Dataset:
         raise InputError(
             source, "file", "no such file; give the path of an observed-data CSV"
         ) from None
+    except IsADirectoryError:
+        raise InputError(source, "file", "is a folder; give the path of a CSV file") from None
     with handle:
-        reader = csv.DictReader(handle)
+        try:
+            text = handle.read()
+        except UnicodeDecodeError as err:
+            raise InputError(
+                source,
+                "file",
+                f"is not UTF-8 text ({err.reason} at byte {err.start}); save the CSV as UTF-8",
+            ) from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         header = reader.fieldnames
         if not header:
             raise InputError(

@@ -138,7 +138,8 @@ def clearance_target(
 ) -> np.ndarray:
     """Feedback rule toward a target clearance period: next quota (ha/year)."""
     target = settings["target_months"]
-    gap = np.clip(settings["gain"] * (target - clearance) / target, -1.0, 1.0)
+    relative = np.clip((target - clearance) / target, -1.0, 1.0)  # finite even if infinite
+    gap = np.clip(settings["gain"] * relative, -1.0, 1.0)
     change = np.clip(gap, -settings["max_change"], settings["max_change"])
     return np.maximum(last, settings["floor"] * (gap > 0)) * (1.0 + change)
 

@@ -106,6 +106,12 @@ def _settings(source, where: str, raw: Mapping, allowed: Mapping[str, Setting], 
     return values
 
 
+def _list(source, key: str, value) -> list:
+    if not isinstance(value, list):
+        raise InputError(source, key, f"must be a list of tables ([[{key}]]), got {value!r}")
+    return value
+
+
 def _table(source, key: str, value) -> Mapping:
     if not isinstance(value, Mapping):
         raise InputError(source, key, f"must be a table, got {type(value).__name__}")
@@ -125,7 +131,7 @@ def parse_scenario(raw: Mapping, source: str, table: ParameterTable) -> Scenario
             raise InputError(source, key, "must be a non-empty string")
     policy = _table(source, "policy", raw["policy"])
     kind = policy.get("kind")
-    if kind not in POLICY_SETTINGS:
+    if not isinstance(kind, str) or kind not in POLICY_SETTINGS:
         allowed = ", ".join(POLICY_SETTINGS)
         raise InputError(source, "policy.kind", f"{kind!r} is not a policy; allowed: {allowed}")
     start = policy.get("start_year", PLAN_START)
@@ -147,10 +153,10 @@ def parse_scenario(raw: Mapping, source: str, table: ParameterTable) -> Scenario
     elif "land" in policy:
         raise InputError(source, "policy.land", "only a 'path' policy takes yearly land quotas")
     variants = []
-    for i, entry in enumerate(raw.get("variants", [])):
+    for i, entry in enumerate(_list(source, "variants", raw.get("variants", []))):
         entry = _table(source, f"variants[{i}]", entry)
         vkind = entry.get("kind")
-        if vkind not in VARIANT_SETTINGS:
+        if not isinstance(vkind, str) or vkind not in VARIANT_SETTINGS:
             raise InputError(source, f"variants[{i}].kind",
                              f"{vkind!r}; allowed: {', '.join(VARIANT_SETTINGS)}")  # fmt: skip
         vset = _settings(source, f"variants[{i}]", entry, VARIANT_SETTINGS[vkind], skip=("kind",))
@@ -158,9 +164,15 @@ def parse_scenario(raw: Mapping, source: str, table: ParameterTable) -> Scenario
     overrides = check_values(table, _table(source, "overrides", raw.get("overrides", {})), source)
     if any(np.ndim(v) for v in overrides.values()):
         raise InputError(source, "overrides", "values must be single numbers")
-    shocks = [_shock(source, i, entry, table) for i, entry in enumerate(raw.get("shocks", []))]
+    raw_shocks = _list(source, "shocks", raw.get("shocks", []))
+    shocks = [_shock(source, i, entry, table) for i, entry in enumerate(raw_shocks)]
     inputs = _settings(source, "inputs", _table(source, "inputs", raw.get("inputs", {})),
                        INPUT_SETTINGS)  # fmt: skip
+    for name in MIGRATION_INPUTS:  # they set parameters: the parameter's range applies
+        if name in inputs:
+            par = table[name]
+            allowed = Setting(par.value, par.lower, par.upper, par.unit, f"range of {name}")
+            _number(source, f"inputs.{name}", inputs[name], allowed)
     return Scenario(
         name=raw["name"], description=raw["description"].strip(), policy=kind,
         policy_settings=settings, start_year=start, path=path, variants=tuple(variants),
@@ -188,7 +200,7 @@ def _shock(source, i: int, entry, table: ParameterTable) -> Shock:
     if not (START_YEAR <= year <= END_YEAR and 1 <= month <= 12):
         raise InputError(source, f"{where}.date", f"{date} is outside 2016-01..{END_YEAR}-12")
     name = entry["parameter"]
-    if name not in table:
+    if not isinstance(name, str) or name not in table:
         raise InputError(source, f"{where}.parameter", f"{name!r} is not a parameter")
     operation = entry["operation"]
     if operation not in Shock.OPERATIONS:

@@ -13,7 +13,9 @@ import math
 import numpy as np
 
 
-def chain_rates(stages: np.ndarray, delay: np.ndarray, dt: float) -> np.ndarray:
+def chain_rates(
+    stages: np.ndarray, delay: np.ndarray, dt: float, pace: np.ndarray | float = 1.0
+) -> np.ndarray:
     """Outflow of every stage of a delay chain (amount/year), shape (member, n).
 
     Parameters
@@ -24,14 +26,16 @@ def chain_rates(stages: np.ndarray, delay: np.ndarray, dt: float) -> np.ndarray:
         Mean delay of the whole chain (years), > 0.
     dt : float
         Time step (years); a stage never loses more than it holds in one step.
+    pace : ndarray or float
+        Multiplier of the speed (1 normal, 0 stopped), shape (member,) or scalar.
 
     Returns
     -------
     ndarray, shape (member, n)
-        ``stages * n / delay``, limited to ``stages / dt``.
+        ``stages * pace * n / delay``, limited to ``stages / dt``.
     """
     n = stages.shape[1]
-    rate = n / np.maximum(delay, 1e-12)
+    rate = pace * n / np.maximum(delay, 1e-12)
     return stages * np.minimum(rate, 1.0 / dt)[:, None]
 
 
@@ -57,8 +61,9 @@ def limit_outflows(stock: np.ndarray, dt: float, *outflows: np.ndarray) -> list[
         The outflows, scaled where needed.
     """
     total = sum(outflows)
+    tiny = np.finfo(float).tiny  # subnormal totals count as zero (no overflow in the ratio)
     factor = np.minimum(1.0, np.divide(stock, dt * total, out=np.ones_like(total),
-                                       where=total > 0))  # fmt: skip
+                                       where=dt * total > tiny))  # fmt: skip
     return [flow * factor for flow in outflows]
 
 

@@ -12,7 +12,9 @@ Components
 Multipliers
     affordability: (price / income, relative to the start) ^ -affordability_elasticity;
     expectations: 1 + expectation_sensitivity x expected price growth;
-    credit: provident-fund lending relative to its 2016-2019 mean ^ credit_elasticity.
+    credit: 1 + credit_elasticity x (provident-fund lending / its 2016-2019 mean - 1):
+    the fund finances part of the purchases, so lending at zero removes that part
+    (credit_elasticity ~ its share) rather than all demand.
 
 Feedback loops
     B5 affordability: higher price -> less demand -> fewer sales -> longer clearance
@@ -106,7 +108,8 @@ def multiplier(
     affordability = relative_pir ** -p["affordability_elasticity"]
     believed = np.clip(growth, -GROWTH_LIMIT, GROWTH_LIMIT)
     expectation = np.maximum(1.0 + p["expectation_sensitivity"] * believed, 0.0)
-    credit = (x["provident_lending"] / x["provident_reference"]) ** p["credit_elasticity"]
+    relative_lending = x["provident_lending"] / x["provident_reference"]
+    credit = np.maximum(1.0 + p["credit_elasticity"] * (relative_lending - 1.0), 0.0)
     return affordability * expectation * credit
 
 

@@ -195,6 +195,8 @@ def check_values(
                 raise InputError(source, name, f"must be numbers, got {value!r}") from None
         else:
             raise InputError(source, name, f"must be a number, got {value!r}")
+        if array.ndim == 1 and array.size == 0:
+            raise InputError(source, name, "is an empty list; give a number or one per member")
         if not np.all(np.isfinite(array)):
             raise InputError(source, name, "must be finite (no NaN or infinity)")
         outside = (array < par.lower) | (array > par.upper)
@@ -206,6 +208,12 @@ def check_values(
                 f"{bad:g} is outside its range [{par.lower:g}, {par.upper:g}] {par.unit}",
             )
         checked[name] = float(array) if array.ndim == 0 else array
+    lengths = {name: v.size for name, v in checked.items() if isinstance(v, np.ndarray)}
+    if len(set(lengths.values())) > 1:
+        (a, n_a), (b, n_b) = sorted(lengths.items(), key=lambda kv: kv[1])[:: len(lengths) - 1]
+        raise InputError(
+            source, b, f"has {n_b} values but {a} has {n_a}; give one value per ensemble member"
+        )
     return checked
 
 

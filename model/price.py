@@ -60,7 +60,10 @@ def rates(
     x: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rates of change of price (yuan/m²/year) and of expected growth (1/year²)."""
-    ratio = np.clip(p["normal_clearance"] / clearance, *CLEARANCE_RATIO_LIMITS)
+    high = CLEARANCE_RATIO_LIMITS[1]  # an empty inventory counts as the tightest market
+    ratio = np.divide(p["normal_clearance"], clearance, out=np.full_like(price, high),
+                      where=clearance > p["normal_clearance"] / high)  # fmt: skip
+    ratio = np.clip(ratio, *CLEARANCE_RATIO_LIMITS)
     believed = np.clip(growth, -GROWTH_LIMIT, GROWTH_LIMIT)
     trend = p["income_price_weight"] * x["income_growth"] + p["expectation_weight"] * believed
     market = (

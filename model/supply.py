@@ -156,12 +156,16 @@ def construction_flows(
     """
     season = state["season_activity"]
     winter = season + (1.0 - season) * p["winter_work"]
-    pre_delay = p["presale_delay"] / (winter * funding_effect)
-    post_delay = p["completion_delay"] / funding_effect
     return {
-        "construction": chain_rates(state["construction"], pre_delay, dt),
-        "presale_unsold": chain_rates(state["presale_unsold"], post_delay, dt),
-        "presale_sold": chain_rates(state["presale_sold"], post_delay, dt),
+        "construction": chain_rates(
+            state["construction"], p["presale_delay"], dt, pace=winter * funding_effect
+        ),
+        "presale_unsold": chain_rates(
+            state["presale_unsold"], p["completion_delay"], dt, pace=funding_effect
+        ),
+        "presale_sold": chain_rates(
+            state["presale_sold"], p["completion_delay"], dt, pace=funding_effect
+        ),
     }
 
 

@@ -95,6 +95,12 @@ def income_2015() -> float:
     return float(income.values[income.years == 2015][0])
 
 
+def provident_reference() -> float:
+    """Mean provident-fund lending 2016-2019 of the seed (亿元/year), the credit reference."""
+    lending = seed_inputs()["provident_lending"]
+    return float(np.mean(lending.values[(lending.years >= 2016) & (lending.years <= 2019)]))
+
+
 def year_inputs(inputs: Mapping[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
     """Inputs of simulation year ``index`` (0 = 2016) as the sectors use them."""
     income = inputs["urban_disposable_income"]
@@ -108,7 +114,7 @@ def year_inputs(inputs: Mapping[str, np.ndarray], index: int) -> dict[str, np.nd
         "income_growth": np.asarray(income[index] / previous - 1.0, float),
         "income_reference": np.asarray(income[0], float),
         "provident_lending": np.asarray(lending[index], float),
-        "provident_reference": np.asarray(np.mean(lending[:4]), float),
+        "provident_reference": np.asarray(provident_reference(), float),
     }
 
 

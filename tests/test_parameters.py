@@ -106,6 +106,10 @@ def test_resolve_and_member_arrays(table):
 
 
 def test_mismatched_member_arrays_refused(table):
-    values = resolve_values(table, ("a", {"tfr": [0.7, 0.8], "mortality_scale": [1, 1, 1]}))
+    with pytest.raises(InputError, match="one value per ensemble member"):
+        resolve_values(table, ("a", {"tfr": [0.7, 0.8], "mortality_scale": [1, 1, 1]}))
+    values = resolve_values(
+        table, ("a", {"tfr": [0.7, 0.8]}), ("b", {"mortality_scale": [1, 1, 1]})
+    )
     with pytest.raises(ValueError, match="different lengths"):
         ensemble_size(values)

@@ -193,8 +193,7 @@ EXTREMES: dict[str, dict] = {
     "income-growth-stop-2020": {
         "inputs": _inputs("urban_disposable_income", lambda a, y: np.where(y >= 2020, a[3], a))
     },
-    # provident-fund lending (input); the credit multiplier is relative to the run's
-    # own 2016-2019 mean, so changes are made from 2020 on (see the xfail tests below)
+    # provident-fund lending (input), changed from 2020 on
     "lending-x10-from-2020": {
         "inputs": _inputs("provident_lending", lambda a, y: np.where(y >= 2020, 10 * a, a))
     },
@@ -327,24 +326,12 @@ def test_provident_lending_stop_in_2020_lowers_sales_and_price():
     assert at("lending-stop-2020", "price_yearly", 2025) < at("base", "price_yearly", 2025)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: model/system.year_inputs takes provident_reference = mean of the run's own "
-    "2016-2019 lending; zero lending in every year gives 0/0 in demand.multiplier "
-    "(RuntimeWarning 'invalid value encountered in divide', NaN land bank, price, sales)",
-)
 def test_no_provident_lending_in_any_year_gives_finite_results():
     inputs = _inputs("provident_lending", lambda a, y: 0 * a)
     ds = simulate(run_values(), inputs=inputs, record_age=False).isel(member=0)
     assert_physical(ds)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the credit multiplier is relative to the run's own 2016-2019 lending "
-    "(model/system.year_inputs provident_reference), so ten times the lending in every "
-    "year changes nothing at all",
-)
 def test_ten_times_provident_lending_in_every_year_raises_sales():
     inputs = _inputs("provident_lending", lambda a, y: 10 * a)
     ds = simulate(run_values(), inputs=inputs, record_age=False).isel(member=0)
@@ -352,12 +339,6 @@ def test_ten_times_provident_lending_in_every_year_raises_sales():
     assert float(ds["sales_yearly"].sel(year=years).sum()) > at("base", "sales_yearly", years)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (extreme condition): demand.multiplier's credit term (lending / reference) "
-    "** credit_elasticity is 0 at zero provident-fund lending, so no one buys a home from "
-    "2020 on, although provident-fund loans finance only part of the purchases",
-)
 def test_sales_go_on_without_provident_lending():
     assert at("lending-stop-2020", "sales_yearly", slice(2021, 2025)) > 0.0
 
@@ -608,11 +589,10 @@ def check_identities(ds) -> None:
     check_stage_balances(ds)
 
 
-# winter_work is drawn from 0.01: at exactly 0 (its lower bound) or a denormal number
-# the winter divides the presale delay by zero (see the xfail test below). No value is
-# subnormal (below 2.2e-308): a subnormal outflow overflows model.delays.limit_outflows
-# (see test_outflow_limit_copes_with_a_vanishing_outflow).
-LOWER = {name: par.lower for name, par in TABLE.items()} | {"winter_work": 0.01}
+# every parameter from its lower bound (winter_work 0 and subnormal outflows are covered:
+# see test_winter_work_at_its_lower_bound_runs_without_warnings and
+# test_outflow_limit_copes_with_a_vanishing_outflow)
+LOWER = {name: par.lower for name, par in TABLE.items()}
 
 parameter_sets = st.fixed_dictionaries(
     {
@@ -622,13 +602,6 @@ parameter_sets = st.fixed_dictionaries(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: model/supply.construction_flows divides presale_delay by winter * "
-    "funding_effect, and winter = season + (1 - season) * winter_work is 0 in the winter "
-    "stop when winter_work is at its lower bound 0: 'RuntimeWarning: divide by zero' "
-    "(overflow for a tiny winter_work), an error under the project's filterwarnings",
-)
 def test_winter_work_at_its_lower_bound_runs_without_warnings():
     values = dict(run_values(), winter_work=TABLE["winter_work"].lower)
     with warnings.catch_warnings():
@@ -651,11 +624,8 @@ def _setting(setting, exclude_min: bool = False) -> st.SearchStrategy[float]:
 def scenarios(draw) -> Scenario:
     """A scenario with every setting inside the ranges a scenario file allows."""
     kind = draw(st.sampled_from(sorted(POLICY_SETTINGS)))
-    # a clearance-target gain of exactly 0 is left out: it gives a NaN quota after a
-    # year without sales (see the xfail test below)
     policy_settings = {
-        k: draw(_setting(s, exclude_min=(kind, k) == ("clearance-target", "gain")))
-        for k, s in POLICY_SETTINGS[kind].items()
+        k: draw(_setting(s, exclude_min=False)) for k, s in POLICY_SETTINGS[kind].items()
     }
     start = draw(st.integers(2017, PLAN_END))
     path = None
@@ -682,12 +652,6 @@ def scenarios(draw) -> Scenario:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: experiments/policies.clearance_target computes gain * (target - clearance) "
-    "/ target; with gain = 0 (its lower bound) and an infinite clearance period (no sales "
-    "last year) that is 0 * -inf = NaN, so the land quota and then every stock are NaN",
-)
 def test_clearance_target_with_zero_gain_keeps_the_quota_after_a_year_without_sales():
     quota = clearance_target(
         np.array([np.inf, 10.0]),
@@ -709,13 +673,6 @@ def test_clearance_target_with_zero_gain_keeps_the_quota_after_a_year_without_sa
     assert_physical(ds)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: model/delays.limit_outflows divides stock by dt * total where total > 0; "
-    "a subnormal total (5e-324, 2.2e-309) underflows or overflows the quotient: "
-    "RuntimeWarning divide by zero / overflow (found by hypothesis with a scenario input "
-    "resettlement_purchase = 2.2e-309)",
-)
 def test_outflow_limit_copes_with_a_vanishing_outflow():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
