@@ -368,7 +368,7 @@ def simulate(
         recorder.add_flows(flows, dt, block)
         if (clock.tick + 1) % k == 0:
             month = clock.tick // k
-            levels = system.observe(view, params, clock.t + dt)
+            levels = system.observe(view, params, clock.t + dt, cache=derived[i])
             recorder.close_month(month, levels, block)
 
     def integrate():

@@ -189,10 +189,10 @@ def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
     Returns
     -------
     dict of str to ndarray
-        ``death_rate``, ``out_rate`` (member, area, age) and ``urban_rate``
-        (member, age) in 1/year; ``step_exit`` = -dt x (death + out-migration +
-        urbanisation rate) and ``step_in_migration`` = dt x in-migrants by age
-        (member, area, age) for one step; in-migrants summed over age
+        ``death_rate``, ``out_rate`` (member, area, age; only when a rate was
+        clipped, to save memory) and ``urban_rate`` (member, age) in 1/year;
+        ``step_exit`` = -dt x (death + out-migration + urbanisation rate) and
+        ``step_in_migration`` = dt x in-migrants by age (member, area, age) for one step; in-migrants summed over age
         ``in_migration_total`` (member, area);
         ``asfr`` (member, 35) births per person and year at 15-49; ``unclipped``, a
         0-d bool array: true when no rate needed the clip, so that flow totals are
@@ -208,15 +208,20 @@ def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
     in_share = np.stack([p["in_migration_urban_share"], 1 - p["in_migration_urban_share"]], 1)
     in_age = profile / profile.sum()
     asfr = (p["tfr"] * p["female_share"])[:, None] * fertility_shape(p["mean_age_childbearing"])
-    return {
-        "death_rate": mortality[:, None, :] * clip,
-        "out_rate": out_rate[:, None, :] * clip,
+    unclipped = bool(np.all(clip == 1.0))
+    by_age = {}  # full (member, area, age) rates, only needed when some rate was clipped
+    if not unclipped:
+        by_age = {
+            "death_rate": mortality[:, None, :] * clip,
+            "out_rate": out_rate[:, None, :] * clip,
+        }
+    return by_age | {
         "urban_rate": urban_rate * clip[:, RURAL],
         "step_exit": -dt * exit_rate * clip,
         "step_in_migration": dt * (p["in_migration"][:, None] * in_share)[:, :, None] * in_age,
         "asfr": asfr,
         "in_migration_total": p["in_migration"][:, None] * in_share,
-        "unclipped": np.asarray(bool(np.all(clip == 1.0))),
+        "unclipped": np.asarray(unclipped),
     }
 
 

@@ -146,6 +146,7 @@ def _age_basis() -> tuple[tuple[str, ...], np.ndarray]:
 
 
 AGE_BASIS_NAMES, AGE_BASIS = _age_basis()
+SUMS_CACHE = "age_sums_cache"  # key of the age sums observe() leaves for the next step
 
 
 def age_sums(pop: np.ndarray) -> dict[str, np.ndarray]:
@@ -161,7 +162,8 @@ def age_sums(pop: np.ndarray) -> dict[str, np.ndarray]:
 def prepare(p: dict[str, np.ndarray], dt: float, x: dict[str, np.ndarray]) -> dict:
     """Quantities that change only with parameters and yearly inputs ``x``."""
     derived = population.schedules(p, dt)
-    derived["dissolution_weights"] = households.dissolution_weights(p, derived)
+    if not derived["unclipped"]:
+        derived["dissolution_weights"] = households.dissolution_weights(p, derived)
     derived["inputs"] = x
     urban_2015 = p["urban_share_2015"] * p["population_2015"]  # as in initial_state
     derived["floor_area_2015"] = p["housing_stock_2015"] / urban_2015
@@ -180,10 +182,12 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
     """
     x = derived["inputs"]
     pop = state["population"]
-    sums = age_sums(pop)
+    sums = derived.pop(SUMS_CACHE, None)  # left by observe() when the state is unchanged
+    if sums is None:
+        sums = age_sums(pop)
     pop_step, flows = population.rates(pop, derived, p, sums, dt)
     dissolved = households.dissolution(
-        pop, derived["dissolution_weights"], p, sums, bool(derived["unclipped"]), t
+        pop, derived.get("dissolution_weights"), p, sums, bool(derived["unclipped"]), t
     )
     flows["household_dissolution"] = dissolved
     urban = households.households_from_sums(sums, p, t)[:, URBAN]
@@ -232,9 +236,16 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
     return steps, flows
 
 
-def observe(state: dict, p: dict, t: float) -> dict[str, np.ndarray]:
-    """Stocks and auxiliaries to record at the end of a month (``t`` in years)."""
+def observe(state: dict, p: dict, t: float, cache: dict | None = None) -> dict[str, np.ndarray]:
+    """Stocks and auxiliaries to record at the end of a month (``t`` in years).
+
+    ``cache`` (the block's derived quantities) receives the population's age sums, which
+    the next step's :func:`increments` reuses: nothing changes the population in
+    between except ageing, after which the cache is rebuilt.
+    """
     sums = age_sums(state["population"])
+    if cache is not None:
+        cache[SUMS_CACHE] = sums
     hh = households.households_from_sums(sums, p, t)
     by_area = sums["all"]
     total_hh = hh.sum(axis=1)
