@@ -192,8 +192,8 @@ def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
         ``death_rate``, ``out_rate`` (member, area, age; only when a rate was
         clipped, to save memory) and ``urban_rate`` (member, age) in 1/year;
         ``step_exit`` = -dt x (death + out-migration + urbanisation rate) and
-        ``step_in_migration`` = dt x in-migrants by age (member, area, age) for one step; in-migrants summed over age
-        ``in_migration_total`` (member, area);
+        ``step_in_migration`` = dt x in-migrants by age (member, area, age) for one
+        step; in-migrants summed over age ``in_migration_total`` (member, area);
         ``asfr`` (member, 35) births per person and year at 15-49; ``unclipped``, a
         0-d bool array: true when no rate needed the clip, so that flow totals are
         per-member levels times sums of population over age weighted by the shared
