@@ -401,12 +401,19 @@ def simulate(
             pool.shutdown()
     ds = assemble(recorder, initial_p, dt, end_year, ages,
                   {"integrator": integrator, **(attrs or {})})  # fmt: skip
-    for name in system.INPUT_NAMES:
-        ds[f"input_{name}"] = ("year", np.asarray(inputs[name], float))
-        ds[f"input_{name}"].attrs.update(
-            long_name=f"input: {name.replace('_', ' ')}", units=system.INPUT_UNITS[name]
-        )
-    return ds
+    return ds.assign(
+        {
+            f"input_{name}": xr.Variable(
+                "year",
+                np.asarray(inputs[name], float),
+                {
+                    "long_name": f"input: {name.replace('_', ' ')}",
+                    "units": system.INPUT_UNITS[name],
+                },
+            )
+            for name in system.INPUT_NAMES
+        }
+    )
 
 
 def rk4_increments(state: dict, p: dict, derived: dict, t: float, dt: float):
