@@ -90,6 +90,25 @@ def _params_option(f):
     )(f)
 
 
+def _search_options(maxiter: int, popsize: int, members: str):
+    """--seed, --maxiter and --popsize of a differential-evolution search."""
+
+    def decorate(f):
+        f = click.option("--popsize", default=popsize, show_default=True,
+                         type=click.IntRange(2, 1_000),
+                         help=f"Population size factor (members per generation = popsize x "
+                         f"{members}).")(f)  # fmt: skip
+        f = click.option("--maxiter", default=maxiter, show_default=True,
+                         type=click.IntRange(1, 10_000),
+                         help="Generations of the differential evolution.")(f)  # fmt: skip
+        seeds = click.IntRange(0, 2**32 - 1)
+        seed = click.option("--seed", default=0, show_default=True, type=seeds,
+                            help="Seed of the search.")  # fmt: skip
+        return seed(f)
+
+    return decorate
+
+
 def _parse_dt(text: str) -> float:
     """Parse --dt given as a number or a fraction such as 1/48."""
     try:
@@ -171,27 +190,7 @@ def run(params_file, dt_text, end_year, out, plot_dir, force):
 @main.command()
 @_params_option
 @click.option("--report", is_flag=True, help="Fit table of the parameters in use; no fitting.")
-@click.option(
-    "--seed",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0, 2**32 - 1),
-    help="Seed of the search.",
-)
-@click.option(
-    "--maxiter",
-    default=150,
-    show_default=True,
-    type=click.IntRange(1, 10_000),
-    help="Generations of the differential evolution.",
-)
-@click.option(
-    "--popsize",
-    default=15,
-    show_default=True,
-    type=click.IntRange(2, 1_000),
-    help="Population size factor (members per generation = popsize x free).",
-)
+@_search_options(maxiter=150, popsize=15, members="free")
 @click.option(
     "--holdout",
     is_flag=True,
@@ -370,27 +369,7 @@ def compare(names, params_file, out_dir, force):
     "is replaced by the searched path.",
 )
 @_params_option
-@click.option(
-    "--seed",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0, 2**32 - 1),
-    help="Seed of the search.",
-)
-@click.option(
-    "--maxiter",
-    default=60,
-    show_default=True,
-    type=click.IntRange(1, 10_000),
-    help="Generations of the differential evolution.",
-)
-@click.option(
-    "--popsize",
-    default=12,
-    show_default=True,
-    type=click.IntRange(2, 1_000),
-    help="Population size factor (members per generation = popsize x 5).",
-)
+@_search_options(maxiter=60, popsize=12, members="5")
 def optimise(base_name, params_file, seed, maxiter, popsize):
     """Find the yearly residential land 2021-2025 (ha) that best meets the plan's Table 1.
 

@@ -55,6 +55,19 @@ class CalibrationResult:
     free: tuple[str, ...] = ()
 
 
+def generation_callback(progress: Callable[[int, float], None] | None):
+    """A differential-evolution callback reporting ``progress(generation, best)``."""
+    generation = 0
+
+    def callback(intermediate_result):
+        nonlocal generation
+        generation += 1
+        if progress is not None:
+            progress(generation, float(intermediate_result.fun))
+
+    return callback
+
+
 def bounds_of(table: ParameterTable, names: tuple[str, ...]) -> np.ndarray:
     """Lower and upper bounds of the free parameters, shape (free, 2)."""
     return np.array([[table[n].lower, table[n].upper] for n in names], dtype=float)
@@ -106,14 +119,7 @@ def calibrate(
     objective = Objective(setup, base, years=years)
     bounds = bounds_of(table, setup.free)
     start_objective = float(objective(objective.start()[None, :])[0])
-    generation = 0
-
-    def callback(intermediate_result):
-        nonlocal generation
-        generation += 1
-        if progress is not None:
-            progress(generation, float(intermediate_result.fun))
-
+    callback = generation_callback(progress)
     found = optimize.differential_evolution(
         lambda x: objective(x.T),
         bounds,

@@ -23,6 +23,7 @@ import xarray as xr
 from scipy import optimize
 from scipy.stats import qmc
 
+from calibration.fit import generation_callback
 from experiments.policies import PLAN_END, PLAN_START
 from experiments.scenarios import Scenario, run_scenario
 from experiments.scorecard import (
@@ -107,14 +108,7 @@ def optimise_land(
                           monthly=("sales", "residential_inventory"))  # fmt: skip
         return objective_of(target_scores(ds))
 
-    generation = 0
-
-    def callback(intermediate_result):
-        nonlocal generation
-        generation += 1
-        if progress is not None:
-            progress(generation, float(intermediate_result.fun))
-
+    callback = generation_callback(progress)
     size = popsize * YEARS
     first = qmc.LatinHypercube(d=YEARS, seed=seed).random(size) * max_land
     for i, path in enumerate(list(starts)[:size]):
