@@ -234,7 +234,7 @@ def require(ds: xr.Dataset, names: Sequence[str], what: str) -> None:
     model.errors.InputError
         Naming the missing variables and listing the ones available.
     """
-    missing = [name for name in names if name not in ds.data_vars]
+    missing = [name for name in names if name not in ds.variables]
     if missing:
         available = ", ".join(sorted(map(str, ds.data_vars))) or "none"
         raise InputError(

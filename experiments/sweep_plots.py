@@ -57,9 +57,11 @@ from experiments.plots import (  # noqa: E402
     SCENARIO_COLORS,
     TARGET_COLOR,
     _save,
+    _source,
     display_scale,
     plain_text,
     plot_observed,
+    require,
     unit_label,
     units_compatible,
 )
@@ -151,22 +153,6 @@ def _scenario_alpha(n: int) -> float:
 # ------------------------------------------------------------------ checks
 
 
-def _source(data: xr.Dataset) -> str:
-    return str(data.attrs.get("source_file", "Dataset"))
-
-
-def _require_vars(data: xr.Dataset, names: Sequence[str], what: str) -> None:
-    missing = [n for n in names if n not in data.variables]
-    if missing:
-        available = ", ".join(sorted(map(str, data.data_vars))) or "none"
-        raise InputError(
-            _source(data),
-            ", ".join(missing),
-            f"{what} needs variable(s) {', '.join(repr(m) for m in missing)}, not in the "
-            f"Dataset; available: {available}",
-        )
-
-
 def _require_dims(
     data: xr.Dataset, name: str, needed: Sequence[str], allowed: Sequence[str], what: str
 ) -> None:
@@ -234,7 +220,7 @@ def _check_indices(idx: xr.Dataset, names: Sequence[str], method: str, what: str
             f"{what} draws {method} indices, but these are {stated!r} indices "
             f"(draw them with {other})",
         )
-    _require_vars(idx, names, what)
+    require(idx, names, what)
     for name in names:
         _require_dims(idx, name, ("metric", "parameter"), ("scenario", "metric", "parameter"), what)
 
@@ -289,7 +275,7 @@ def swing(oat: xr.Dataset) -> xr.DataArray:
     xarray.DataArray
         Same dims as ``high``.
     """
-    _require_vars(oat, ("low", "high"), "swing")
+    require(oat, ("low", "high"), "swing")
     return abs(oat["high"] - oat["low"])
 
 
@@ -330,10 +316,10 @@ def ranked_parameters(
     """
     top = _check_top(top, "ranked_parameters")
     if key == "swing":
-        _require_vars(data, ("low", "high"), "ranked_parameters")
+        require(data, ("low", "high"), "ranked_parameters")
         values = swing(data)
     else:
-        _require_vars(data, (key,), "ranked_parameters")
+        require(data, (key,), "ranked_parameters")
         values = data[key]
     values = values.to_dataset(name="_key")
     _require_dims(
@@ -654,7 +640,7 @@ def fan_chart(
     variables = [str(v) for v in variables]
     if not variables:
         raise InputError("fan_chart", "variables", "no variable given; e.g. ('average_price',)")
-    _require_vars(ds, variables, "fan_chart")
+    require(ds, variables, "fan_chart")
     for name in variables:
         _require_dims(ds, name, ("sample", "year"), ("scenario", "sample", "year"), "fan_chart")
     n_scenarios = int(ds.sizes.get("scenario", 1))
@@ -1180,7 +1166,7 @@ def tornado(
     """
     if not isinstance(oat, xr.Dataset):
         raise InputError("tornado", "oat", f"need an xarray.Dataset, got {type(oat).__name__}")
-    _require_vars(oat, _OAT_VARS, "tornado")
+    require(oat, _OAT_VARS, "tornado")
     _require_dims(oat, "base", ("metric",), ("scenario", "metric"), "tornado")
     for name in ("low", "high"):
         _require_dims(
