@@ -188,9 +188,9 @@ class Recorder:
         Auxiliaries recorded as month means are weighted by the step's share of the
         month (12 dt) instead.
         """
+        sums, averaged = self.flow_sum, self.averaged
         for name, rate in flows.items():
-            weight = 12.0 * dt if name in self.averaged else dt
-            self.flow_sum[name][block] += rate * weight
+            sums[name][block] += rate * (12.0 * dt if name in averaged else dt)
 
     def add_pulse(self, flows: Mapping[str, np.ndarray]) -> None:
         """Record amounts moved at once by a discrete event (all members)."""
@@ -199,23 +199,24 @@ class Recorder:
 
     def close_month(self, month: int, levels: Mapping[str, np.ndarray], block: slice) -> None:
         """Store month ``month``'s flow totals and end-of-month levels of ``block``."""
+        year = month // 12
         for name, total in self.flow_sum.items():
-            self._store(name, month, block, total[block])
+            self._store(name, month, year, block, total[block])
             total[block] = 0.0
         for name, value in levels.items():
-            self._store(name, month, block, value)
+            self._store(name, month, year, block, value)
 
-    def _store(self, name: str, month: int, block: slice, value: np.ndarray) -> None:
-        if name in self.monthly:
-            self.monthly[name][month, block] = value
-        year = self.yearly[name][month // 12, block]
+    def _store(self, name: str, month: int, year: int, block: slice, value) -> None:
+        monthly = self.monthly.get(name)
+        if monthly is not None:
+            monthly[month, block] = value
         rule = self.rule[name]
         if rule == "sum":
-            year += value
+            self.yearly[name][year, block] += value
         elif rule == "mean":
-            year += value / 12.0
+            self.yearly[name][year, block] += value / 12.0
         else:
-            year[...] = value
+            self.yearly[name][year, block] = value
 
 
 def simulate(
