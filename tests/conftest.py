@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pytest
 
@@ -41,3 +43,37 @@ def random_members(table, n, seed=0, names=None):
         if (names is None and par.uncertain) or (names is not None and name in names):
             values[name] = rng.uniform(par.lower, par.upper, n)
     return values
+
+
+MIN_PNG_BYTES = 30_000  # a blank 1600 x 1000 canvas compresses to a few kB
+
+
+def png_size(path):
+    """Width and height in pixels from a PNG's header."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def check_png(path, min_width=1400, min_height=900):
+    """A real figure: the file exists, is not blank-sized and is large enough."""
+    assert path.is_file()
+    assert path.stat().st_size > MIN_PNG_BYTES
+    width, height = png_size(path)
+    assert width >= min_width and height >= min_height
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Keep each figure the plotting functions save, to inspect its axes."""
+    from experiments import plots
+
+    figures = []
+    save = plots._save
+
+    def keep(fig, path):
+        figures.append(fig)
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return figures

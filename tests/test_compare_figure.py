@@ -1,7 +1,5 @@
 """Tests of the scenario comparison figure and of drawing saved files (experiments/plots.py)."""
 
-import struct
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -21,10 +19,9 @@ from experiments.plots import (
 from model.engine import simulate
 from model.errors import InputError
 from model.system import default_inputs
-from tests.conftest import random_members
+from tests.conftest import check_png, random_members
 
 SCENARIOS = {"freeze": 0.0, "historical": 1.0, "triple": 3.0}
-MIN_PNG_BYTES = 30_000  # a blank 2100 x 1000 canvas compresses to a few kB
 
 
 def compare(values, scenarios=SCENARIOS):
@@ -60,20 +57,6 @@ def figure(comparison):
     fig = draw_comparison(comparison)
     yield fig
     plt.close(fig)
-
-
-def png_size(path):
-    """Width and height in pixels from the PNG header."""
-    header = path.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n"
-    return struct.unpack(">II", header[16:24])
-
-
-def check_png(path, min_width=1400, min_height=900):
-    assert path.is_file()
-    assert path.stat().st_size > MIN_PNG_BYTES
-    width, height = png_size(path)
-    assert width >= min_width and height >= min_height
 
 
 def labelled_lines(ax):
@@ -275,20 +258,6 @@ def test_too_many_scenarios(baseline, tmp_path):
 
 
 # ---------------------------------------------------------------- plot_file
-
-
-@pytest.fixture
-def captured(monkeypatch):
-    """Keep each figure saved, to inspect its axes."""
-    figures = []
-    save = plots._save
-
-    def keep(fig, path):
-        figures.append(fig)
-        return save(fig, path)
-
-    monkeypatch.setattr(plots, "_save", keep)
-    return figures
 
 
 def test_plot_file_single_run(baseline, tmp_path, captured):

@@ -1,7 +1,5 @@
 """Tests of experiments.plots.fit_figure: calibrated series against the seed, with statistics."""
 
-import struct
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -9,9 +7,9 @@ import xarray as xr
 
 from calibration.observed import load_observed
 from calibration.statistics import FitStatistics
-from experiments import plots
 from experiments.plots import fit_figure
 from model.errors import InputError
+from tests.conftest import png_size
 
 MAPPING = {
     "sales_area": "sales_area",
@@ -41,26 +39,6 @@ def table():
         else:
             fake[series] = FitStatistics(4, 0.032 * (i + 1), 0.91, 0.04, 9.0, 0.05, 0.10, 0.85)
     return fake
-
-
-@pytest.fixture
-def captured(monkeypatch):
-    """Keep each figure `fit_figure` saves, to inspect its axes."""
-    figures = []
-    save = plots._save
-
-    def keep(fig, path):
-        figures.append(fig)
-        return save(fig, path)
-
-    monkeypatch.setattr(plots, "_save", keep)
-    return figures
-
-
-def png_size(path):
-    header = path.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n"
-    return struct.unpack(">II", header[16:24])
 
 
 def panels(fig):

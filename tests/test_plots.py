@@ -1,7 +1,5 @@
 """Tests of experiments/plots.py: figures are written, checked and skipped by name."""
 
-import struct
-
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -9,7 +7,6 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from experiments import plots
 from experiments.plots import (
     FIGURES,
     FigureSpec,
@@ -25,8 +22,8 @@ from experiments.plots import (
 from model.engine import simulate
 from model.errors import InputError
 from model.parameters import load_parameters, resolve_values
+from tests.conftest import check_png
 
-MIN_PNG_BYTES = 30_000  # a blank 1600 x 1000 canvas compresses to a few kB
 SCENARIOS = ["plan_table2", "five_category", "freeze"]
 
 
@@ -75,34 +72,6 @@ def fake_scenarios():
             "time": time,
         },
     )
-
-
-@pytest.fixture
-def captured(monkeypatch):
-    """Keep each figure `variable_panels` saves, to inspect its axes."""
-    figures = []
-    save = plots._save
-
-    def keep(fig, path):
-        figures.append(fig)
-        return save(fig, path)
-
-    monkeypatch.setattr(plots, "_save", keep)
-    return figures
-
-
-def png_size(path):
-    """Width and height in pixels from the PNG header."""
-    header = path.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n"
-    return struct.unpack(">II", header[16:24])
-
-
-def check_png(path, min_width=1400, min_height=900):
-    assert path.is_file()
-    assert path.stat().st_size > MIN_PNG_BYTES
-    width, height = png_size(path)
-    assert width >= min_width and height >= min_height
 
 
 # ---------------------------------------------------------------- run_figures

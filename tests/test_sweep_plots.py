@@ -1,7 +1,5 @@
 """Tests of experiments/sweep_plots.py: fan charts, Sobol bars, Morris scatter, tornado."""
 
-import struct
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -18,6 +16,7 @@ from experiments.sweep_plots import (
     tornado,
 )
 from model.errors import InputError
+from tests.conftest import png_size
 
 MIN_PNG_BYTES = 30_000  # a blank 1600 x 1000 canvas compresses to a few kB
 SCENARIOS = ["plan_table2", "five_category", "freeze"]
@@ -46,14 +45,6 @@ METRICS = {  # name: (long name, units, typical 2025 value)
     "inventory_2025": ("residential inventory end 2025", "1e4 m**2", 450.0),
 }
 YEARS = np.arange(2016, 2026)
-
-
-def png_size(path):
-    """Width and height (px) from a PNG's IHDR chunk."""
-    with open(path, "rb") as handle:
-        head = handle.read(24)
-    assert head[:8] == b"\x89PNG\r\n\x1a\n"
-    return struct.unpack(">II", head[16:24])
 
 
 def check_png(path):
