@@ -16,6 +16,10 @@ import numpy as np
 
 from model.errors import InputError
 
+# model.engine.INTEGRATORS, spelled out so that the CLI starts without importing the
+# engine (tests/test_cli.py checks that the two agree)
+INTEGRATOR_NAMES = ("heun", "euler", "rk4")
+
 EXIT_BAD_INPUT = 2
 SUMMARY_COLUMNS = (
     ("population_total", "pop.", 1e6, "M", "{:.3f}"),
@@ -150,6 +154,13 @@ def params(params_file):
     show_default=True,
     help="Integration step in years, 1/12 divided by a whole number (1/48 ...).",
 )
+@click.option(
+    "--integrator",
+    type=click.Choice(INTEGRATOR_NAMES),
+    default=INTEGRATOR_NAMES[0],
+    show_default=True,
+    help="Heun (second order, the default), Euler (the classic SD scheme) or RK4.",
+)
 @click.option("--end-year", default=2025, show_default=True, type=int, help="Last simulated year.")
 @click.option(
     "--out", type=click.Path(dir_okay=False), help="Write the Dataset to this NetCDF file."
@@ -161,7 +172,7 @@ def params(params_file):
     help="Write figures (PNG) into this folder.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def run(params_file, dt_text, end_year, out, plot_dir, force):
+def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
     """Simulate 2016-2025 and print a yearly summary.
 
     Example: anshan-housing run --out run.nc --plot figures
@@ -175,7 +186,7 @@ def run(params_file, dt_text, end_year, out, plot_dir, force):
         check_output_path(out, force)
     if plot_dir:
         _check_plot_dir(plot_dir, force)
-    ds = simulate(values, dt=dt, end_year=end_year, attrs=provenance(label))
+    ds = simulate(values, dt=dt, end_year=end_year, integrator=integrator, attrs=provenance(label))
     click.echo(summary_table(ds))
     if out:
         save_netcdf(ds, out)

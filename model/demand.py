@@ -47,10 +47,10 @@ VARIABLES = (
              equation="model.demand.components"),
     Variable("sales", AREA_FLOW, "sales of new commodity housing (商品住宅), presale + "
              "completed", "flow", "seed 2019: 220 万m² residential", (), "sum",
-             equation="model.system.increments"),
+             equation="model.system.market"),
     Variable("expected_sales", "1e4 m**2/year", "developers' smoothed sales rate", "stock",
              "first-order smoothing of sales, sales_smoothing_time",
-             equation="model.system.increments"),
+             equation="model.system.market"),
     Variable("households_reference", "household", "smoothed urban households", "stock",
              "first-order smoothing, household_smoothing_time", equation="model.demand.formation"),
 )  # fmt: skip

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.delays import stage_total
 from model.variables import Variable
 
 YUAN_1E4M2_TO_1E8 = 1e-4  # yuan/m² x 万m² = 1e4 yuan; /1e4 -> 亿元
@@ -35,7 +36,7 @@ VARIABLES = (
              "land transacted x land_price", (), "sum", equation="model.developers.land_payment"),
     Variable("receipts_smoothed", "1e8 yuan/year", "smoothed sales receipts", "stock",
              "first-order smoothing, receipts_time", (), "mean",
-             equation="model.system.increments"),
+             equation="model.system.market"),
     Variable("funding_effect", "1", "effect of receipts on construction pace", "auxiliary",
              "see model/developers.py", (), "mean", equation="model.developers.funding_effect"),
 )  # fmt: skip
@@ -44,9 +45,9 @@ VARIABLES = (
 def under_construction(state: dict[str, np.ndarray]) -> np.ndarray:
     """Floor area under construction (万m²): before and after the presale permit."""
     return (
-        state["construction"].sum(axis=1)
-        + state["presale_unsold"].sum(axis=1)
-        + state["presale_sold"].sum(axis=1)
+        stage_total(state["construction"])
+        + stage_total(state["presale_unsold"])
+        + stage_total(state["presale_sold"])
     )
 
 
@@ -56,9 +57,13 @@ def required_spending(state: dict[str, np.ndarray], p: dict[str, np.ndarray]) ->
     return p["construction_cost"] * under_construction(state) / build_time * YUAN_1E4M2_TO_1E8
 
 
-def funding_effect(state: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.ndarray:
-    """Pace of construction allowed by presale receipts (1, between the floor and 1)."""
-    need = required_spending(state, p)
+def funding_effect(
+    state: dict[str, np.ndarray], p: dict[str, np.ndarray], need: np.ndarray
+) -> np.ndarray:
+    """Pace of construction allowed by presale receipts (1, between the floor and 1).
+
+    ``need`` is the spending at full pace (亿元/year, :func:`required_spending`).
+    """
     ratio = np.divide(
         state["receipts_smoothed"], need * p["normal_funding_ratio"],
         out=np.ones_like(need), where=need > 0,

@@ -37,6 +37,7 @@ DATA = Path(__file__).with_name("data")
 N_AGES = 101  # single years 0..99 and the open group 100+
 AGES = np.arange(N_AGES)
 AREAS = ("urban", "rural")
+AGEING_MEMBERS = 1024  # members shifted up one age together on 1 January
 URBAN, RURAL = 0, 1
 FERTILE = slice(15, 50)  # ages 15-49
 ELDERLY_AGE = 60  # the seed's ageing indicator counts people aged 60+
@@ -257,13 +258,18 @@ def rates(
     -------
     increment : ndarray, shape (member, area, age)
         ``dt`` x (births + in-migration - deaths - out-migration -/+ urbanisation),
-        the Euler increment of the stock (persons).
+        the Euler increment of the stock (persons); a buffer kept in ``s``, which the
+        next call overwrites.
     totals : dict of str to ndarray
         ``births``, ``deaths``, ``in_migration``, ``out_migration`` by area
         (member, area) and ``urbanisation`` (member,).
     """
     births = np.einsum("maf,mf->ma", pop[:, :, FERTILE], s["asfr"])
-    urbanisation = pop[:, RURAL] * s["urban_rate"]
+    buffers = s.get("buffers")  # reused each step: fresh arrays of this size cost page faults
+    if buffers is None or buffers[0].shape != pop.shape:
+        buffers = s["buffers"] = (np.empty_like(pop), np.empty_like(pop[:, RURAL]))
+    increment, urbanisation = buffers
+    np.multiply(pop[:, RURAL], s["urban_rate"], out=urbanisation)
     if s["unclipped"]:
         deaths = p["mortality_scale"][:, None] * sums["mortality"]
         out_migration = p["out_migration_rate"][:, None] * sums["migration"]
@@ -272,9 +278,9 @@ def rates(
         deaths = np.einsum("mra,mra->mr", pop, s["death_rate"])
         out_migration = np.einsum("mra,mra->mr", pop, s["out_rate"])
         urbanised = urbanisation.sum(axis=1)
-    increment = pop * s["step_exit"]
+    np.multiply(pop, s["step_exit"], out=increment)
     increment += s["step_in_migration"]
-    increment[:, URBAN] += urbanisation * dt
+    increment[:, URBAN] += dt * urbanisation
     increment[:, :, 0] += births * dt
     totals = {
         "births": births,
@@ -292,6 +298,8 @@ def age_one_year(pop: np.ndarray) -> None:
     The open group 100+ keeps its members and receives those aged 99; age 0 is emptied
     for the births of the new year.
     """
-    pop[..., -1] += pop[..., -2]
-    pop[..., 1:-1] = pop[..., :-2].copy()
-    pop[..., 0] = 0.0
+    for start in range(0, len(pop), AGEING_MEMBERS):  # a cache-sized copy at a time
+        part = pop[start : start + AGEING_MEMBERS]
+        part[..., -1] += part[..., -2]
+        part[..., 1:-1] = part[..., :-2].copy()
+        part[..., 0] = 0.0

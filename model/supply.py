@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.delays import chain_increment, chain_rates, limit_outflows
+from model.delays import chain_increment, chain_rates, limit_outflows, stage_total
 from model.variables import Variable
 
 STAGES = 3  # order of the construction delays (Erlang-3: a spread-out lag)
@@ -88,7 +88,9 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     n = len(p["land_bank_2015"])
 
     def chain(total: np.ndarray) -> np.ndarray:
-        return np.repeat(total[:, None] / STAGES, STAGES, axis=1)
+        # stage-major memory (Fortran order): each stage's members are contiguous, so
+        # the per-stage column operations run over whole rows of the block
+        return np.asfortranarray(np.repeat(total[:, None] / STAGES, STAGES, axis=1))
 
     inventory = p["inventory_2015"]
     completed = inventory * p["completed_share_2015"]
@@ -107,7 +109,7 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def inventory(state: dict[str, np.ndarray]) -> np.ndarray:
     """Residential inventory 商品住宅库存 (万m²): unsold presale + unsold completed."""
-    return state["presale_unsold"].sum(axis=1) + state["completed_unsold"]
+    return stage_total(state["presale_unsold"]) + state["completed_unsold"]
 
 
 def starts(
@@ -126,7 +128,7 @@ def starts(
     most land_bank / min_start_time; zero in the winter stop.
     """
     desired_inventory = p["normal_clearance"] / 12.0 * expected_sales
-    supply_line = state["construction"].sum(axis=1)
+    supply_line = stage_total(state["construction"])
     desired_line = expected_sales * p["presale_delay"]
     desired = (
         expected_sales
@@ -179,7 +181,7 @@ def split_sales(
     Presales come from each stage in proportion to its unsold area.
     """
     presale = state["presale_unsold"]
-    on_presale = presale.sum(axis=1)
+    on_presale = stage_total(presale)
     completed = state["completed_unsold"]
     weighted = p["completed_preference"] * completed + on_presale
     available = on_presale + completed
@@ -221,7 +223,7 @@ def increments(
         state["presale_unsold"], dt, chains["presale_unsold"], sales["presales_by_stage"]
     )
     (completed_sales,) = limit_outflows(state["completed_unsold"], dt, sales["completed_sales"])
-    presales = by_stage.sum(axis=1)
+    presales = stage_total(by_stage)
     sales = {"presales_by_stage": by_stage, "presales": presales,
              "completed_sales": completed_sales}  # fmt: skip
     chains = dict(chains, presale_unsold=unsold_out)
@@ -258,9 +260,9 @@ def observe(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Supply stocks at the end of a month (万m²)."""
     return {
         "land_bank": state["land_bank"],
-        "construction": state["construction"].sum(axis=1),
-        "presale_unsold": state["presale_unsold"].sum(axis=1),
-        "presale_sold": state["presale_sold"].sum(axis=1),
+        "construction": stage_total(state["construction"]),
+        "presale_unsold": stage_total(state["presale_unsold"]),
+        "presale_sold": stage_total(state["presale_sold"]),
         "completed_unsold": state["completed_unsold"],
         "housing_stock": state["housing_stock"],
         "residential_inventory": inventory(state),

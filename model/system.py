@@ -1,10 +1,12 @@
 """The whole stock-and-flow system: sectors wired together for the engine.
 
-The engine asks this module for the initial state, the Euler increments of the stocks
-(with the flows to record), the levels to record at month end, the 1 January events,
-the dated processes (land tranches, the winter construction stop), the yearly inputs
-and the derived indicators. Sectors are pure functions in their own modules; this is
-the only place that knows the order in which they are evaluated:
+The engine asks this module for the initial state, the increments of the stocks over
+a step (with the flows to record; the population's in :func:`demography`, the other
+stocks' in :func:`market`, which Heun's method evaluates twice a step), the levels
+to record at month end, the 1 January events, the dated processes (land tranches,
+the winter construction stop), the yearly inputs and the derived indicators. Sectors
+are pure functions in their own modules; this is the only place that knows the order
+in which they are evaluated:
 
 population -> households -> developers' funding -> price signals -> supply (starts,
 construction) -> demand -> sales -> supply increments -> price, expectations,
@@ -170,17 +172,21 @@ def prepare(p: dict[str, np.ndarray], dt: float, x: dict[str, np.ndarray]) -> di
     return derived
 
 
-def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tuple[dict, dict]:
-    """Euler increments of the stocks over one step and the flows to record.
+def demography(
+    state: dict, p: dict, derived: dict, t: float, dt: float
+) -> tuple[np.ndarray, dict, dict]:
+    """The population's increment over one step and what the market needs of it.
 
     Returns
     -------
-    increments : dict of str to ndarray
-        ``dt * d(stock)/dt`` for each stock that changes continuously.
+    increment : ndarray
+        ``dt * d(population)/dt`` (persons), shape (member, area, age).
     flows : dict of str to ndarray
-        Recorded flows (per year) and month-averaged auxiliaries.
+        Recorded demographic flows (persons/year, households/year).
+    drivers : dict of str to ndarray
+        Urban households, urban households dissolved (households/year) and urban
+        residents (persons), shape (member,): held for the whole step by the market.
     """
-    x = derived["inputs"]
     pop = state["population"]
     sums = derived.pop(SUMS_CACHE, None)  # left by observe() when the state is unchanged
     if sums is None:
@@ -190,31 +196,48 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
         pop, derived.get("dissolution_weights"), p, sums, bool(derived["unclipped"]), t
     )
     flows["household_dissolution"] = dissolved
-    urban = households.households_from_sums(sums, p, t)[:, URBAN]
-    formation = demand.formation(urban, state["households_reference"], p)
+    drivers = {
+        "urban_households": households.households_from_sums(sums, p, t)[:, URBAN],
+        "urban_dissolved": dissolved[:, URBAN],
+        "urban_residents": np.maximum(sums["all"][:, URBAN], 1.0),  # a city emptied in a test
+    }
+    return pop_step, flows, drivers
 
-    funding = developers.funding_effect(state, p)
+
+def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tuple[dict, dict]:
+    """Increments over one step of every stock but the population, and their flows.
+
+    Returns
+    -------
+    increments : dict of str to ndarray
+        ``dt * d(stock)/dt`` for the housing, price, developer and rental stocks.
+    flows : dict of str to ndarray
+        Recorded flows (per year) and month-averaged auxiliaries.
+    """
+    x = derived["inputs"]
+    urban = drivers["urban_households"]
+    formation = demand.formation(urban, state["households_reference"], p)
+    need = developers.required_spending(state, p)
+    funding = developers.funding_effect(state, p, need)
     start_rate = supply.starts(
         state, p, state["expected_sales"], price.margin_effect(state["price"], p), dt
     )
     chains = supply.construction_flows(state, p, funding, dt)
-    urban_residents = np.maximum(sums["all"][:, URBAN], 1.0)  # a city emptied in a test
-    space = state["housing_stock"] / urban_residents / derived["floor_area_2015"]
-    parts = demand.components(p, x, urban, formation, dissolved[:, URBAN], space)
+    space = state["housing_stock"] / drivers["urban_residents"] / derived["floor_area_2015"]
+    parts = demand.components(p, x, urban, formation, drivers["urban_dissolved"], space)
     factor = demand.multiplier(p, x, state["price"], state["expected_growth"])
     wanted = demand.demand(parts, factor)
     sales = supply.split_sales(state, p, wanted, dt)
-    steps, supply_flows = supply.increments(state, p, start_rate, chains, sales, dt)
-    sold = supply_flows["presales"] + supply_flows["completed_sales"]
+    steps, flows = supply.increments(state, p, start_rate, chains, sales, dt)
+    sold = flows["presales"] + flows["completed_sales"]
 
     clearance = price.perceived_clearance(supply.inventory(state), state["expected_sales"])
     d_price, d_growth = price.rates(state["price"], state["expected_growth"], clearance, p, x)
     receipts = developers.receipts(sold, state["price"])
-    spending = developers.required_spending(state, p) * funding
+    spending = need * funding
     housing_rental = rental.rates(state["rental_waiting"], p, dt)
 
     steps.update(
-        population=pop_step,
         households_reference=dt * formation,
         expected_sales=dt * (sold - state["expected_sales"]) / p["sales_smoothing_time"],
         price=dt * d_price,
@@ -223,7 +246,6 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
         rental_waiting=dt
         * (housing_rental["rental_new_eligible"] - housing_rental["rental_subsidies"]),
     )
-    flows.update(supply_flows)
     flows.update(parts)
     flows.update(
         demand=wanted,
@@ -233,6 +255,23 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
         funding_effect=funding,
         rental_subsidies=housing_rental["rental_subsidies"],
     )
+    return steps, flows
+
+
+def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tuple[dict, dict]:
+    """Euler increments of all the stocks over one step and the flows to record.
+
+    Returns
+    -------
+    increments : dict of str to ndarray
+        ``dt * d(stock)/dt`` for each stock that changes continuously.
+    flows : dict of str to ndarray
+        Recorded flows (per year) and month-averaged auxiliaries.
+    """
+    pop_step, flows, drivers = demography(state, p, derived, t, dt)
+    steps, market_flows = market(state, p, derived, drivers, dt)
+    steps["population"] = pop_step
+    flows.update(market_flows)
     return steps, flows
 
 
@@ -248,13 +287,13 @@ def observe(state: dict, p: dict, t: float, cache: dict | None = None) -> dict[s
         cache[SUMS_CACHE] = sums
     hh = households.households_from_sums(sums, p, t)
     by_area = sums["all"]
-    total_hh = hh.sum(axis=1)
+    total_hh = hh[:, 0] + hh[:, 1]
     levels = {
         "population": by_area,
-        "population_60plus": sums["elderly"].sum(axis=1),
+        "population_60plus": sums["elderly"][:, 0] + sums["elderly"][:, 1],
         "households": hh,
         "household_size": np.divide(
-            by_area.sum(axis=1), total_hh, out=np.zeros(len(hh)), where=total_hh > 0
+            by_area[:, 0] + by_area[:, 1], total_hh, out=np.zeros(len(hh)), where=total_hh > 0
         ),
         "expected_sales": state["expected_sales"],
         "households_reference": state["households_reference"],
@@ -342,6 +381,8 @@ __all__ = [
     "AREAS",
     "VARIABLES",
     "initial_state",
+    "demography",
+    "market",
     "increments",
     "observe",
     "new_year",

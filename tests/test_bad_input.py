@@ -320,6 +320,8 @@ CASES = [
          "dt: '1/0' is not a number or fraction like 1/48"),
     Case("dt-too-fine", ("run", "--dt", "1/1200", "--end-year", "2016"), "option --dt",
          "does not divide a month"),
+    Case("unknown-integrator", ("run", "--integrator", "leapfrog", "--out", "run.nc"), CLICK,
+         "Invalid value for '--integrator': 'leapfrog' is not one of 'heun', 'euler', 'rk4'"),
     Case("end-year-2015", ("run", "--end-year", "2015", "--out", "run.nc"), "option --end-year",
          "end_year: must be 2016 or later, got 2015"),
     Case("end-year-not-a-number", ("run", "--end-year", "soon"), CLICK,

@@ -50,6 +50,31 @@ def test_run_writes_netcdf_with_units(runner, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run.nc"]  # no temporary left
 
 
+def test_run_integrator_option_reaches_the_engine(runner, tmp_path):
+    from cli import INTEGRATOR_NAMES
+    from model.engine import INTEGRATORS
+
+    assert INTEGRATOR_NAMES == INTEGRATORS
+    sales = {}
+    for name in INTEGRATORS:
+        out = tmp_path / f"{name}.nc"
+        args = ["run", "--integrator", name, "--end-year", "2019", "--out", str(out)]
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, result.output
+        with xr.open_dataset(out, engine="h5netcdf") as ds:
+            assert ds.attrs["integrator"] == name
+            sales[name] = ds["sales_area"].values.copy()
+    assert (sales["heun"] != sales["euler"]).all()
+    assert abs(sales["heun"] - sales["rk4"]).max() < abs(sales["euler"] - sales["rk4"]).max()
+
+
+def test_run_defaults_to_heun(runner, tmp_path):
+    out = tmp_path / "run.nc"
+    assert runner.invoke(main, ["run", "--end-year", "2016", "--out", str(out)]).exit_code == 0
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert ds.attrs["integrator"] == "heun"
+
+
 def test_params_prints_table(runner):
     result = runner.invoke(main, ["params"])
     assert result.exit_code == 0

@@ -151,5 +151,5 @@ def test_rk4_option_runs_and_converges(run_values):
 
 
 def test_unknown_integrator_refused(run_values):
-    with pytest.raises(InputError, match="allowed: euler, rk4"):
+    with pytest.raises(InputError, match="allowed: heun, euler, rk4"):
         simulate(run_values, integrator="leapfrog")
