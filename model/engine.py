@@ -21,6 +21,7 @@ there, whatever order simpy would give processes scheduled at the same time.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from datetime import UTC, datetime
 import numpy as np
 import simpy
 import xarray as xr
+from threadpoolctl import ThreadpoolController
 
 from model import system
 from model.errors import InputError
@@ -40,7 +42,7 @@ END_YEAR = 2025  # last simulated year (to 31 December)
 DEFAULT_DT = 1 / 12  # years: one month, as SD tools default
 MAX_STEPS_PER_MONTH = 64  # finer steps buy nothing for monthly data
 VERSION = "0.1.0"
-BLOCK_MEMBERS = 4096  # members integrated together: the block's arrays stay in cache
+BLOCK_MEMBERS = 2048  # members integrated together: the block's arrays stay in cache
 INTEGRATORS = ("heun", "euler", "rk4")  # the first is the default
 SMALL_ENSEMBLE = 1000  # members up to which monthly series and ages are kept by default
 MONTH_MEANS = ("funding_effect",)  # auxiliaries recorded as their mean over the month
@@ -400,7 +402,8 @@ def simulate(
         env.process(process)
     env.process(integrate())
     try:
-        env.run()
+        with blas_controller().limit(limits=1, user_api="blas"):
+            env.run()
     finally:
         if pool is not None:
             pool.shutdown()
@@ -440,6 +443,17 @@ def heun_increments(state: dict, p: dict, derived: dict, t: float, dt: float):
     total["population"] = pop_step
     flows.update({name: 0.5 * (rate + second_flows[name]) for name, rate in first_flows.items()})
     return total, flows
+
+
+@functools.cache
+def blas_controller() -> ThreadpoolController:
+    """The BLAS thread pools of this process (found once).
+
+    The run holds BLAS to one thread: its only matrix products (population age sums
+    of one block) are small, and a second BLAS thread spinning between them slowed a
+    100,000-member run by a third on the 2-core machine and made its time erratic.
+    """
+    return ThreadpoolController()
 
 
 def rk4_increments(state: dict, p: dict, derived: dict, t: float, dt: float):
