@@ -161,7 +161,9 @@ def parse_scenario(raw: Mapping, source: str, table: ParameterTable) -> Scenario
                              f"{vkind!r}; allowed: {', '.join(VARIANT_SETTINGS)}")  # fmt: skip
         vset = _settings(source, f"variants[{i}]", entry, VARIANT_SETTINGS[vkind], skip=("kind",))
         variants.append((vkind, vset))
-    overrides = check_values(table, _table(source, "overrides", raw.get("overrides", {})), source)
+    overrides = check_values(
+        table, _table(source, "overrides", raw.get("overrides", {})), source, "overrides."
+    )
     if any(np.ndim(v) for v in overrides.values()):
         raise InputError(source, "overrides", "values must be single numbers")
     raw_shocks = _list(source, "shocks", raw.get("shocks", []))
@@ -230,7 +232,9 @@ def shipped_scenarios() -> list[Path]:
 def find_scenario(name: str) -> Path:
     """A shipped scenario by name (file stem), or a path to a scenario file."""
     candidate = Path(name)
-    if candidate.suffix == ".toml" and candidate.exists():
+    if candidate.suffix == ".toml":
+        if not candidate.is_file():
+            raise InputError(name, "(file)", "no such scenario file")
         return candidate
     shipped = {p.stem: p for p in shipped_scenarios()}
     if name in shipped:

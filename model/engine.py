@@ -35,7 +35,7 @@ from threadpoolctl import ThreadpoolController
 
 from model import system
 from model.errors import InputError
-from model.parameters import member_arrays
+from model.parameters import load_parameters, member_arrays
 
 START_YEAR = 2016  # simulation starts 1 January 2016; initial state = end of 2015
 END_YEAR = 2025  # last simulated year (to 31 December)
@@ -446,6 +446,12 @@ def heun_increments(state: dict, p: dict, derived: dict, t: float, dt: float):
 
 
 @functools.cache
+def shipped_parameters() -> dict:
+    """The shipped parameter table (units and meanings of per-member parameters)."""
+    return load_parameters()
+
+
+@functools.cache
 def blas_controller() -> ThreadpoolController:
     """The BLAS thread pools of this process (found once).
 
@@ -524,14 +530,19 @@ def assemble(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         **{str(k): v for k, v in attrs.items()},
     }
+    table = shipped_parameters()
     for name, value in p.items():
         if np.all(value == value[0]):
             ds_attrs[f"param_{name}"] = float(value[0])
         else:
+            par = table.get(name)
             variables[f"parameter_{name}"] = (
                 "member",
                 value,
-                {"long_name": f"parameter {name}", "units": "1"},
+                {
+                    "long_name": f"parameter {name}" + (f": {par.meaning}" if par else ""),
+                    "units": par.unit if par else "1",
+                },
             )
     ds = xr.Dataset(variables, coords=coords, attrs=ds_attrs)
     if "time" in ds.coords:

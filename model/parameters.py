@@ -161,7 +161,7 @@ def load_parameters(path: str | Path | None = None) -> ParameterTable:
 
 
 def check_values(
-    table: ParameterTable, values: Mapping[str, object], source: str
+    table: ParameterTable, values: Mapping[str, object], source: str, prefix: str = ""
 ) -> dict[str, float | np.ndarray]:
     """Check override values against the table: known names, numbers, inside bounds.
 
@@ -173,6 +173,8 @@ def check_values(
         Values to check; arrays are per ensemble member.
     source : str
         Where the values come from (a file name), quoted in errors.
+    prefix : str
+        Put before each name in errors: the table the values sit in (``"overrides."``).
 
     Returns
     -------
@@ -181,10 +183,12 @@ def check_values(
     """
     checked: dict[str, float | np.ndarray] = {}
     for name, value in values.items():
+        field = prefix + name
         if name not in table:
             close = [known for known in table if name.split("_")[0] in known][:5]
             hint = f"; similar: {', '.join(close)}" if close else ""
-            raise InputError(source, name, f"unknown parameter{hint} (see `anshan-housing params`)")
+            message = f"unknown parameter{hint} (see `anshan-housing params`)"
+            raise InputError(source, field, message)
         par = table[name]
         if _is_number(value):
             array = np.asarray(float(value))
@@ -192,19 +196,19 @@ def check_values(
             try:
                 array = np.asarray(value, dtype=float)
             except (TypeError, ValueError):
-                raise InputError(source, name, f"must be numbers, got {value!r}") from None
+                raise InputError(source, field, f"must be numbers, got {value!r}") from None
         else:
-            raise InputError(source, name, f"must be a number, got {value!r}")
+            raise InputError(source, field, f"must be a number, got {value!r}")
         if array.ndim == 1 and array.size == 0:
-            raise InputError(source, name, "is an empty list; give a number or one per member")
+            raise InputError(source, field, "is an empty list; give a number or one per member")
         if not np.all(np.isfinite(array)):
-            raise InputError(source, name, "must be finite (no NaN or infinity)")
+            raise InputError(source, field, "must be finite (no NaN or infinity)")
         outside = (array < par.lower) | (array > par.upper)
         if np.any(outside):
             bad = float(np.atleast_1d(array)[np.atleast_1d(outside)][0])
             raise InputError(
                 source,
-                name,
+                field,
                 f"{bad:g} is outside its range [{par.lower:g}, {par.upper:g}] {par.unit}",
             )
         checked[name] = float(array) if array.ndim == 0 else array
@@ -212,7 +216,9 @@ def check_values(
     if len(set(lengths.values())) > 1:
         (a, n_a), (b, n_b) = sorted(lengths.items(), key=lambda kv: kv[1])[:: len(lengths) - 1]
         raise InputError(
-            source, b, f"has {n_b} values but {a} has {n_a}; give one value per ensemble member"
+            source,
+            prefix + b,
+            f"has {n_b} values but {a} has {n_a}; give one value per ensemble member",
         )
     return checked
 

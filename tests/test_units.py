@@ -122,6 +122,20 @@ def test_every_dataset_unit_parses(baseline, ureg):
     assert all("units" in baseline[name].attrs for name in baseline.data_vars)
 
 
+def test_per_member_parameters_carry_their_table_units(run_values, table, ureg):
+    from model.engine import simulate
+
+    varied = {**run_values, "price_2015": np.array([3900.0, 4100.0]),
+              "presale_delay": np.array([0.5, 0.7]), "tfr": np.array([0.8, 0.9])}  # fmt: skip
+    ds = simulate(varied, end_year=2016, record_age=False)
+    for name in ("price_2015", "presale_delay", "tfr"):
+        attrs = ds[f"parameter_{name}"].attrs
+        assert attrs["units"] == table[name].unit, name
+        assert table[name].meaning in attrs["long_name"]
+        ureg.Quantity(attrs["units"])
+    assert ureg.Quantity(ds["parameter_presale_delay"].attrs["units"]).check("[time]")
+
+
 def test_every_input_unit_parses(ureg):
     for meta in INPUTS.values():
         ureg.Quantity(meta["unit"])
