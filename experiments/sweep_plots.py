@@ -370,6 +370,17 @@ def _scenario_note(name: str | None, n_scenarios: int) -> str:
     return f"scenario '{name}'"
 
 
+def _legend_and_title(
+    fig: Figure, handles: list, labels: list[str], title: str, where: str, subtitle: str
+) -> None:
+    """One row of legend under the panels and a two-line bold title (index figures)."""
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize=9.5,
+               frameon=False)  # fmt: skip
+    fig.suptitle(
+        title + (f" — {where}" if where else "") + f"\n{subtitle}", fontsize=13, weight="bold"
+    )
+
+
 def _axis_label(long_name: str, units: str) -> str:
     label = unit_label(units) if units else ""
     return f"{long_name} ({label})" if label else long_name
@@ -789,25 +800,17 @@ def sobol_bars(
     try:
         for ax, metric in zip(axes.flat, metrics, strict=False):
             _sobol_panel(ax, idx, metric, top)
-        fig.legend(
+        _legend_and_title(
+            fig,
             [Patch(facecolor=S1_COLOR), Patch(facecolor=ST_COLOR), Line2D([], [], color="black")],
             [
                 "S1: first-order (parameter alone)",
                 "ST: total (with interactions)",
                 "confidence interval (S1_conf, ST_conf)",
             ],
-            loc="outside lower center",
-            ncols=3,
-            fontsize=9.5,
-            frameon=False,
-        )
-        where = _scenario_note(chosen, n_scenarios)
-        fig.suptitle(
-            "Sobol sensitivity indices of the 2025 metrics"
-            + (f" — {where}" if where else "")
-            + f"\ntop {shown} of {n_params} parameters by total index ST",
-            fontsize=13,
-            weight="bold",
+            "Sobol sensitivity indices of the 2025 metrics",
+            _scenario_note(chosen, n_scenarios),
+            f"top {shown} of {n_params} parameters by total index ST",
         )
     except BaseException:
         plt.close(fig)
@@ -1053,7 +1056,8 @@ def morris_scatter(idx: xr.Dataset, path: str | Path, scenario: Hashable | None 
         steps = [
             _morris_panel(ax, idx, metric) for ax, metric in zip(axes.flat, metrics, strict=False)
         ]
-        fig.legend(
+        _legend_and_title(
+            fig,
             [
                 Line2D([], [], marker="o", color=ST_COLOR, linestyle="none", markersize=6),
                 Line2D([], [], marker="o", color="0.55", linestyle="none", markersize=4.5),
@@ -1066,18 +1070,9 @@ def morris_scatter(idx: xr.Dataset, path: str | Path, scenario: Hashable | None 
                 "μ* confidence interval (mu_star_conf)",
                 "σ = μ* (above: interactions / non-linear)",
             ],
-            loc="outside lower center",
-            ncols=4,
-            fontsize=9.5,
-            frameon=False,
-        )
-        where = _scenario_note(chosen, n_scenarios)
-        fig.suptitle(
-            "Morris screening of the 2025 metrics"
-            + (f" — {where}" if where else "")
-            + f"\n{n_params} parameters; effects in the metric's units per parameter range",
-            fontsize=13,
-            weight="bold",
+            "Morris screening of the 2025 metrics",
+            _scenario_note(chosen, n_scenarios),
+            f"{n_params} parameters; effects in the metric's units per parameter range",
         )
         fig.canvas.draw()  # lay the panels out, so that labels are sized to them
         for step in steps:
@@ -1182,7 +1177,8 @@ def tornado(
     try:
         for ax, metric in zip(axes.flat, metrics, strict=False):
             _tornado_panel(ax, oat, metric, top)
-        fig.legend(
+        _legend_and_title(
+            fig,
             [
                 Patch(facecolor=LOW_COLOR),
                 Patch(facecolor=HIGH_COLOR),
@@ -1193,18 +1189,9 @@ def tornado(
                 "parameter at upper bound",
                 "base value (all parameters at base)",
             ],
-            loc="outside lower center",
-            ncols=3,
-            fontsize=9.5,
-            frameon=False,
-        )
-        where = _scenario_note(chosen, n_scenarios)
-        fig.suptitle(
-            "One-at-a-time sensitivity of the 2025 metrics"
-            + (f" — {where}" if where else "")
-            + f"\ntop {shown} of {n_params} parameters by swing |upper − lower|",
-            fontsize=13,
-            weight="bold",
+            "One-at-a-time sensitivity of the 2025 metrics",
+            _scenario_note(chosen, n_scenarios),
+            f"top {shown} of {n_params} parameters by swing |upper − lower|",
         )
     except BaseException:
         plt.close(fig)
