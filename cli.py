@@ -13,8 +13,7 @@ from pathlib import Path
 
 import click
 import numpy as np
-
-from model.errors import InputError
+from anshan_housing.model.errors import InputError
 
 # model.engine.INTEGRATORS, spelled out so that the CLI starts without importing the
 # engine (tests/test_cli.py checks that the two agree)
@@ -133,7 +132,7 @@ def params(params_file):
 
     Example: anshan-housing params --params calibration/calibrated.toml
     """
-    from model.io import load_run_values
+    from anshan_housing.model.io import load_run_values
 
     table, values, label = load_run_values(params_file)
     click.echo(f"parameters ({len(table)}; values from {label})")
@@ -177,8 +176,8 @@ def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
 
     Example: anshan-housing run --out run.nc --plot figures
     """
-    from model.engine import simulate
-    from model.io import check_output_path, load_run_values, provenance, save_netcdf
+    from anshan_housing.model.engine import simulate
+    from anshan_housing.model.io import check_output_path, load_run_values, provenance, save_netcdf
 
     dt = _parse_dt(dt_text)
     _, values, label = load_run_values(params_file)
@@ -192,7 +191,7 @@ def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
         save_netcdf(ds, out)
         click.echo(f"wrote {out}")
     if plot_dir:
-        from experiments.plots import run_figures
+        from anshan_housing.experiments.plots import run_figures
 
         for path in run_figures(ds, Path(plot_dir)):
             click.echo(f"wrote {path}")
@@ -232,12 +231,12 @@ def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, 
 
     Example: anshan-housing calibrate --out calibrated.toml --plot figures
     """
-    from calibration import fit
-    from calibration.objective import load_setup
-    from calibration.observed import load_observed
-    from model.engine import simulate
-    from model.io import check_output_path, load_run_values
-    from model.parameters import load_parameters, resolve_values
+    from anshan_housing.calibration import fit
+    from anshan_housing.calibration.objective import load_setup
+    from anshan_housing.calibration.observed import load_observed
+    from anshan_housing.model.engine import simulate
+    from anshan_housing.model.io import check_output_path, load_run_values
+    from anshan_housing.model.parameters import load_parameters, resolve_values
 
     if out:
         if report:
@@ -274,7 +273,7 @@ def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, 
     ds = simulate(values)
     statistics = fit.fit_table(ds, setup, observed)
     click.echo(_fit_rows(statistics, setup))
-    from calibration.statistics import fit_statistics
+    from anshan_housing.calibration.statistics import fit_statistics
 
     seed_2019 = observed["population_resident"].sel(year=2019).item()
     population = ds["population_total"].sel(year=2019).item()
@@ -293,7 +292,7 @@ def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, 
         fit.save_result(result, statistics, out, setup)
         click.echo(f"wrote {out}")
     if plot_dir:
-        from experiments.plots import fit_figure
+        from anshan_housing.experiments.plots import fit_figure
 
         mapping = {spec.model: spec.observed for spec in setup.series}
         mapping["population_total"] = "population_resident"
@@ -308,8 +307,8 @@ def scenarios():
 
     Example: anshan-housing scenarios
     """
-    from experiments.scenarios import load_scenario, shipped_scenarios
-    from model.parameters import load_parameters
+    from anshan_housing.experiments.scenarios import load_scenario, shipped_scenarios
+    from anshan_housing.model.parameters import load_parameters
 
     table = load_parameters()
     for path in shipped_scenarios():
@@ -340,9 +339,14 @@ def compare(names, params_file, out_dir, force):
 
     Example: anshan-housing compare plan-table2 five-category --out results
     """
-    from experiments.scenarios import find_scenario, load_scenario, run_scenario, shipped_scenarios
-    from experiments.scorecard import format_scorecard, scorecard, scorecard_csv
-    from model.io import load_run_values, provenance
+    from anshan_housing.experiments.scenarios import (
+        find_scenario,
+        load_scenario,
+        run_scenario,
+        shipped_scenarios,
+    )
+    from anshan_housing.experiments.scorecard import format_scorecard, scorecard, scorecard_csv
+    from anshan_housing.model.io import load_run_values, provenance
 
     table, values, label = load_run_values(params_file)
     paths = [find_scenario(n) for n in names] if names else shipped_scenarios()
@@ -356,9 +360,9 @@ def compare(names, params_file, out_dir, force):
     click.echo(f"scorecard against the plan's Table 1 (parameters: {label})")
     click.echo(format_scorecard(cards))
     if out_dir:
-        from experiments.comparison import comparison_dataset
-        from experiments.plots import comparison_figure
-        from model.io import save_netcdf, write_atomic
+        from anshan_housing.experiments.comparison import comparison_dataset
+        from anshan_housing.experiments.plots import comparison_figure
+        from anshan_housing.model.io import save_netcdf, write_atomic
 
         folder = Path(out_dir)
         folder.mkdir(parents=True, exist_ok=True)
@@ -388,11 +392,16 @@ def optimise(base_name, params_file, seed, maxiter, popsize):
     """
     import dataclasses
 
-    from experiments.optimise import optimise_land
-    from experiments.policies import PLAN_START
-    from experiments.scenarios import find_scenario, load_scenario, run_scenario, shipped_scenarios
-    from experiments.scorecard import format_scorecard, scorecard
-    from model.io import load_run_values
+    from anshan_housing.experiments.optimise import optimise_land
+    from anshan_housing.experiments.policies import PLAN_START
+    from anshan_housing.experiments.scenarios import (
+        find_scenario,
+        load_scenario,
+        run_scenario,
+        shipped_scenarios,
+    )
+    from anshan_housing.experiments.scorecard import format_scorecard, scorecard
+    from anshan_housing.model.io import load_run_values
 
     table, values, label = load_run_values(params_file)
     scenario = load_scenario(find_scenario(base_name), table)
@@ -497,9 +506,9 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
 
     Example: anshan-housing sweep --method sobol --samples 512 --out sweep_results
     """
-    from experiments import sweep as sw
-    from experiments.scenarios import find_scenario, load_scenario
-    from model.io import load_run_values, provenance
+    from anshan_housing.experiments import sweep as sw
+    from anshan_housing.experiments.scenarios import find_scenario, load_scenario
+    from anshan_housing.model.io import load_run_values, provenance
 
     table, values, label = load_run_values(params_file)
     if problem_file and param_names:
@@ -561,8 +570,8 @@ def _dask_client(workers, scheduler):
 
 
 def _write_sweep(result, folder: Path, sw) -> None:
-    from experiments import sweep_plots
-    from model.io import save_netcdf, write_atomic
+    from anshan_housing.experiments import sweep_plots
+    from anshan_housing.model.io import save_netcdf, write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     save_netcdf(result.outputs, folder / "sweep.nc")
@@ -599,7 +608,7 @@ def plot(file, variables, out_dir):
 
     Example: anshan-housing plot results/comparison.nc --var average_price --out figures
     """
-    from experiments.plots import plot_file
+    from anshan_housing.experiments.plots import plot_file
 
     _check_folder("option --out", out_dir, (), force=True)
     for path in plot_file(file, list(variables) or None, out_dir):
@@ -630,7 +639,7 @@ def _check_out_dir(out_dir: str, names, force: bool) -> None:
 
 
 def _fit_rows(statistics, setup) -> str:
-    from calibration.statistics import format_fit_table
+    from anshan_housing.calibration.statistics import format_fit_table
 
     bounds = {spec.observed: spec.mape_bound for spec in setup.series}
     return format_fit_table([(name, st, bounds.get(name)) for name, st in statistics.items()])
@@ -671,8 +680,8 @@ def doc(out, force):
 
     Example: anshan-housing doc --out docs/MODEL.md
     """
-    from model.doc import model_doc
-    from model.io import check_output_path, write_atomic
+    from anshan_housing.model.doc import model_doc
+    from anshan_housing.model.io import check_output_path, write_atomic
 
     if out:
         check_output_path(out, force)

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-
-from calibration.observed import SERIES, load_observed
-from model.engine import START_YEAR, simulate
-from model.errors import InputError
-from model.parameters import ParameterTable, read_toml
+from anshan_housing.calibration.observed import SERIES, load_observed
+from anshan_housing.model.engine import START_YEAR, simulate
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.parameters import ParameterTable, read_toml
 
 DEFAULT_SETUP = Path(__file__).with_name("calibration.toml")
 CALIBRATION_YEARS = (2016, 2019)
@@ -108,8 +107,8 @@ def load_setup(table: ParameterTable, path: str | Path | None = None) -> Calibra
 
 def model_outputs() -> set[str]:
     """Names of the yearly outputs of a run that a series can be fitted on."""
-    from model import system
-    from model.indicators import INDICATORS
+    from anshan_housing.model import system
+    from anshan_housing.model.indicators import INDICATORS
 
     yearly = {f"{v.name}_yearly" for v in system.VARIABLES if v.yearly}
     return yearly | {v.name for v in INDICATORS if "time" not in v.dims}

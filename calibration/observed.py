@@ -41,8 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-
-from model.errors import InputError
+from anshan_housing.model.errors import InputError
 
 #: Default location of the observed-data file.
 DEFAULT_PATH = Path(__file__).with_name("observed.csv")

@@ -75,7 +75,7 @@ def sample_values(members: int, seed: int | np.random.Generator = 0) -> dict:
     dict of str to float or numpy.ndarray
         Every parameter; the uncertain ones as arrays of shape ``(members,)``.
     """
-    from model.parameters import load_parameters, resolve_values
+    from anshan_housing.model.parameters import load_parameters, resolve_values
 
     table = load_parameters()
     if members == 1:
@@ -95,7 +95,7 @@ def prepare_simulate(members: int, seed: int = 0) -> Prepared:
     The warm-up is a one-member run (first-call costs: data files, caches); the
     timed call simulates `members` members and assembles the Dataset.
     """
-    from model.engine import simulate
+    from anshan_housing.model.engine import simulate
 
     one = sample_values(1)
     values = sample_values(members, seed)
@@ -108,10 +108,10 @@ def prepare_population(members: int, seed: int = 0) -> Prepared:
     The same schedules, rates and blocks of members as the engine, without the other
     sectors, the simpy calendar or the record (the issue's population-only target).
     """
-    from model import population
-    from model.engine import BLOCK_MEMBERS, blas_controller
-    from model.parameters import member_arrays
-    from model.system import age_sums
+    from anshan_housing.model import population
+    from anshan_housing.model.engine import BLOCK_MEMBERS, blas_controller
+    from anshan_housing.model.parameters import member_arrays
+    from anshan_housing.model.system import age_sums
 
     p = member_arrays(sample_values(members, seed), members)
     dt = 1 / 12
@@ -139,9 +139,9 @@ def prepare_population(members: int, seed: int = 0) -> Prepared:
 
 def prepare_compare(members: int, seed: int = 0) -> Prepared:
     """`anshan-housing compare` of all shipped scenarios, without writing files."""
-    from experiments.scenarios import load_scenario, run_scenario, shipped_scenarios
-    from experiments.scorecard import scorecard
-    from model.io import load_run_values
+    from anshan_housing.experiments.scenarios import load_scenario, run_scenario, shipped_scenarios
+    from anshan_housing.experiments.scorecard import scorecard
+    from anshan_housing.model.io import load_run_values
 
     table, values, _ = load_run_values()
     scenarios = [load_scenario(p, table) for p in shipped_scenarios()]
@@ -154,9 +154,9 @@ def prepare_compare(members: int, seed: int = 0) -> Prepared:
 
 def prepare_calibration(members: int, seed: int = 0) -> Prepared:
     """The full calibration (differential evolution + polish), the CLI's defaults."""
-    from calibration.fit import calibrate
-    from calibration.objective import load_setup
-    from model.parameters import load_parameters, resolve_values
+    from anshan_housing.calibration.fit import calibrate
+    from anshan_housing.calibration.objective import load_setup
+    from anshan_housing.model.parameters import load_parameters, resolve_values
 
     table = load_parameters()
     setup = load_setup(table)
@@ -169,9 +169,9 @@ def prepare_calibration(members: int, seed: int = 0) -> Prepared:
 
 def prepare_sweep(members: int, seed: int = 0) -> Prepared:
     """A Latin-hypercube sweep of all uncertain parameters under plan-table2."""
-    from experiments import sweep as sw
-    from experiments.scenarios import find_scenario, load_scenario
-    from model.io import load_run_values
+    from anshan_housing.experiments import sweep as sw
+    from anshan_housing.experiments.scenarios import find_scenario, load_scenario
+    from anshan_housing.model.io import load_run_values
 
     table, values, _ = load_run_values()
     scenario = load_scenario(find_scenario("plan-table2"), table)
@@ -304,7 +304,7 @@ def run_case(case: Case) -> dict:
     dict
         ``seconds`` and ``mb``, or ``error`` with the child's last stderr lines.
     """
-    code = "from experiments.bench import child; child()"
+    code = "from anshan_housing.experiments.bench import child; child()"
     try:
         proc = subprocess.run(
             [sys.executable, "-c", code, json.dumps(asdict(case))],

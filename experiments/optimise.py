@@ -20,19 +20,18 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
-from scipy import optimize
-from scipy.stats import qmc
-
-from calibration.fit import generation_callback
-from experiments.policies import PLAN_END, PLAN_START
-from experiments.scenarios import Scenario, run_scenario
-from experiments.scorecard import (
+from anshan_housing.calibration.fit import generation_callback
+from anshan_housing.experiments.policies import PLAN_END, PLAN_START
+from anshan_housing.experiments.scenarios import Scenario, run_scenario
+from anshan_housing.experiments.scorecard import (
     BAND,
     FLOOR_AREA_TARGET,
     SUPPLY_TARGET,
     SUPPLY_TOLERANCE,
     target_flags,
 )
+from scipy import optimize
+from scipy.stats import qmc
 
 YEARS = PLAN_END - PLAN_START + 1
 MAX_LAND = 300.0  # ha/year: upper bound of the search, 5x the 2016-2019 mean

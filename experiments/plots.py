@@ -53,14 +53,13 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
+from anshan_housing.calibration.observed import load_observed  # noqa: E402
+from anshan_housing.calibration.statistics import FitStatistics  # noqa: E402
+from anshan_housing.model.errors import InputError  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 from matplotlib.ticker import MultipleLocator  # noqa: E402
-
-from calibration.observed import load_observed  # noqa: E402
-from calibration.statistics import FitStatistics  # noqa: E402
-from model.errors import InputError  # noqa: E402
 
 #: Resolution of written PNGs (dots per inch): the population figure (13.5 x 8.4 in)
 #: comes out at about 1620 x 1010 px, readable on a laptop screen without zooming.

@@ -36,10 +36,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from model.engine import Clock, Shock
-from model.inputs import MEAN_YEARS, load_inputs
-from model.supply import inventory
+from anshan_housing.model.engine import Clock, Shock
+from anshan_housing.model.inputs import MEAN_YEARS, load_inputs
+from anshan_housing.model.supply import inventory
 
 PLAN_START, PLAN_END = 2021, 2025
 MONTHS = 12.0

@@ -33,8 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-
-from experiments.policies import (
+from anshan_housing.experiments.policies import (
     PLAN_END,
     PLAN_START,
     POLICY_SETTINGS,
@@ -43,11 +42,11 @@ from experiments.policies import (
     Setting,
     variant_shocks,
 )
-from model.engine import END_YEAR, START_YEAR, Shock, simulate
-from model.errors import InputError
-from model.io import file_sha256
-from model.parameters import ParameterTable, check_values, member_arrays, read_toml
-from model.system import default_inputs
+from anshan_housing.model.engine import END_YEAR, START_YEAR, Shock, simulate
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.io import file_sha256
+from anshan_housing.model.parameters import ParameterTable, check_values, member_arrays, read_toml
+from anshan_housing.model.system import default_inputs
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 TOP_KEYS = ("name", "description", "policy", "variants", "overrides", "shocks", "inputs")

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-
-from experiments.policies import PLAN_END, PLAN_START
+from anshan_housing.experiments.policies import PLAN_END, PLAN_START
 
 BAND = (15.0, 18.0)  # Table 1: clearance period of new commodity housing, months
 SUPPLY_TARGET = 1100.0  # Table 1: new commodity housing supply 2021-2025, 万m²

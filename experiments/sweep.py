@@ -30,17 +30,16 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from anshan_housing.experiments.policies import PLAN_END, PLAN_START
+from anshan_housing.experiments.scenarios import Scenario, run_scenario
+from anshan_housing.experiments.scorecard import TARGETS, target_flags
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.parameters import ParameterTable, read_toml
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import latin
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
-
-from experiments.policies import PLAN_END, PLAN_START
-from experiments.scenarios import Scenario, run_scenario
-from experiments.scorecard import TARGETS, target_flags
-from model.errors import InputError
-from model.parameters import ParameterTable, read_toml
 
 METHODS = ("lhs", "sobol", "morris")
 MORRIS_LEVELS = 4  # grid levels of the Morris design (SALib's default)

@@ -39,15 +39,8 @@ matplotlib.use("Agg")  # files only, never a window; must precede the pyplot imp
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.legend_handler import HandlerTuple  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import MultipleLocator  # noqa: E402
-
-from calibration.observed import load_observed  # noqa: E402
-from experiments.plots import (  # noqa: E402
+from anshan_housing.calibration.observed import load_observed  # noqa: E402
+from anshan_housing.experiments.plots import (  # noqa: E402
     MAX_LINES,
     MODEL_COLOR,
     OBSERVED_LABEL,
@@ -65,7 +58,13 @@ from experiments.plots import (  # noqa: E402
     unit_label,
     units_compatible,
 )
-from model.errors import InputError  # noqa: E402
+from anshan_housing.model.errors import InputError  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.legend_handler import HandlerTuple  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MultipleLocator  # noqa: E402
 
 #: Panels per row; six variables or metrics make a 3 x 2 grid.
 COLUMNS = 3

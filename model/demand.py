@@ -26,9 +26,8 @@ Feedback loops
 from __future__ import annotations
 
 import numpy as np
-
-from model.price import GROWTH_LIMIT
-from model.variables import Variable
+from anshan_housing.model.price import GROWTH_LIMIT
+from anshan_housing.model.variables import Variable
 
 M2_TO_1E4 = 1e-4  # m² -> 万m²
 AREA_FLOW = "1e4 m**2/month"

@@ -21,9 +21,8 @@ Feedback loop
 from __future__ import annotations
 
 import numpy as np
-
-from model.delays import stage_total
-from model.variables import Variable
+from anshan_housing.model.delays import stage_total
+from anshan_housing.model.variables import Variable
 
 YUAN_1E4M2_TO_1E8 = 1e-4  # yuan/m² x 万m² = 1e4 yuan; /1e4 -> 亿元
 HA_TO_M2 = 1e4

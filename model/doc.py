@@ -15,11 +15,11 @@ import importlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from model import system
-from model.indicators import INDICATORS
-from model.inputs import INPUTS
-from model.parameters import ParameterTable, load_parameters
-from model.variables import KINDS, Variable
+from anshan_housing.model import system
+from anshan_housing.model.indicators import INDICATORS
+from anshan_housing.model.inputs import INPUTS
+from anshan_housing.model.parameters import ParameterTable, load_parameters
+from anshan_housing.model.variables import KINDS, Variable
 
 #: Counting units and the per-mille sign in pint's definition syntax: with these
 #: every ``units`` string of the model and every parameter unit parses with pint
@@ -70,10 +70,14 @@ POPULATION_BY_AGE = Variable(
 VARIABLE_COLUMNS = ("name", "units", "meaning", "dims", "equation", "source")
 PARAMETER_COLUMNS = ("name", "value", "unit", "lower", "upper", "meaning", "source", "sector")
 DOC_COMMAND = "anshan-housing doc --out docs/MODEL.md --force"
+PACKAGE = "anshan_housing"  # equation strings are relative to the import package
 
 
 def resolve_equation(path: str) -> Callable:
     """The function named by an ``equation`` string such as ``"model.supply.starts"``.
+
+    Equation strings name modules within the package (``model.supply`` is
+    ``anshan_housing.model.supply``), as docs/MODEL.md prints them.
 
     Raises
     ------
@@ -85,7 +89,7 @@ def resolve_equation(path: str) -> Callable:
     if not module_name or not function:
         raise ValueError(f"equation {path!r} is not 'module.function'")
     try:
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(f"{PACKAGE}.{module_name}")
     except ImportError:
         raise ValueError(f"equation {path!r}: no module {module_name!r}") from None
     found = getattr(module, function, None)

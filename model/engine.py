@@ -31,11 +31,10 @@ from datetime import UTC, datetime
 import numpy as np
 import simpy
 import xarray as xr
+from anshan_housing.model import system
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.parameters import load_parameters, member_arrays
 from threadpoolctl import ThreadpoolController
-
-from model import system
-from model.errors import InputError
-from model.parameters import load_parameters, member_arrays
 
 START_YEAR = 2016  # simulation starts 1 January 2016; initial state = end of 2015
 END_YEAR = 2025  # last simulated year (to 31 December)

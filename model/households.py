@@ -26,8 +26,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-
-from model.population import (
+from anshan_housing.model.population import (
     AGES,
     ELDERLY_AGE,
     URBAN,
@@ -35,7 +34,7 @@ from model.population import (
     initial_age_shape,
     migration_profile,
 )
-from model.variables import Variable
+from anshan_housing.model.variables import Variable
 
 ADULT_AGE = 18  # no household heads below this age (assumption)
 

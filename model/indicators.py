@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-
-from model.variables import Variable
+from anshan_housing.model.variables import Variable
 
 M2_PER_1E4 = 1e4
 POP = "model.indicators.population_indicators"

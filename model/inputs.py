@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from model.errors import InputError
+from anshan_housing.model.errors import InputError
 
 #: Default location of the inputs file.
 DEFAULT_PATH = Path(__file__).parent / "data" / "inputs.toml"

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-
-from model.errors import InputError
-from model.parameters import (
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.parameters import (
     DEFAULT_PARAMETER_FILE,
     ParameterTable,
     load_parameters,
@@ -105,7 +104,7 @@ def provenance(parameter_file: str, **extra: object) -> dict[str, object]:
     **extra
         Scenario, seed, method and the like.
     """
-    from model.engine import VERSION
+    from anshan_housing.model.engine import VERSION
 
     record: dict[str, object] = {
         "model_version": VERSION,

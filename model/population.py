@@ -29,9 +29,8 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+from anshan_housing.model.variables import Variable
 from scipy.interpolate import PchipInterpolator
-
-from model.variables import Variable
 
 DATA = Path(__file__).with_name("data")
 N_AGES = 101  # single years 0..99 and the open group 100+

@@ -21,8 +21,7 @@ Feedback loops
 from __future__ import annotations
 
 import numpy as np
-
-from model.variables import Variable
+from anshan_housing.model.variables import Variable
 
 CLEARANCE_RATIO_LIMITS = (0.25, 4.0)  # keeps the price effect finite at empty inventory
 GROWTH_LIMIT = 0.2  # 1/year: expectations beyond +-20 % a year are not extrapolated

@@ -32,9 +32,8 @@ Feedback loops
 from __future__ import annotations
 
 import numpy as np
-
-from model.delays import chain_increment, chain_rates, limit_outflows, stage_total
-from model.variables import Variable
+from anshan_housing.model.delays import chain_increment, chain_rates, limit_outflows, stage_total
+from anshan_housing.model.variables import Variable
 
 STAGES = 3  # order of the construction delays (Erlang-3: a spread-out lag)
 WORKING_SEASON = 7.5 / 12  # share of the year outside the winter stop (mid-Nov to March)

@@ -19,10 +19,9 @@ from collections.abc import Callable, Mapping
 from functools import cache
 
 import numpy as np
-
-from model import demand, developers, households, population, price, rental, supply
-from model.inputs import load_inputs, yearly_input
-from model.population import AREAS, ELDERLY_AGE, N_AGES, URBAN
+from anshan_housing.model import demand, developers, households, population, price, rental, supply
+from anshan_housing.model.inputs import load_inputs, yearly_input
+from anshan_housing.model.population import AREAS, ELDERLY_AGE, N_AGES, URBAN
 
 VARIABLES = (
     population.VARIABLES
@@ -372,7 +371,7 @@ def processes(env, state: dict, p: dict, k: int, n_years: int, pulse: Pulse):
 
 def indicators(ds):
     """Yearly indicators comparable with the seed's statistics (see model/indicators)."""
-    from model.indicators import add_indicators
+    from anshan_housing.model.indicators import add_indicators
 
     return add_indicators(ds)
 

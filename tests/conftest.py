@@ -6,10 +6,9 @@ import struct
 
 import numpy as np
 import pytest
-
-from model.engine import simulate
-from model.io import load_run_values
-from model.parameters import load_parameters, resolve_values
+from anshan_housing.model.engine import simulate
+from anshan_housing.model.io import load_run_values
+from anshan_housing.model.parameters import load_parameters, resolve_values
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +65,7 @@ def check_png(path, min_width=1400, min_height=900):
 @pytest.fixture
 def captured(monkeypatch):
     """Keep each figure the plotting functions save, to inspect its axes."""
-    from experiments import plots
+    from anshan_housing.experiments import plots
 
     figures = []
     save = plots._save

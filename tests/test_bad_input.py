@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from anshan_housing import cli
+from anshan_housing.calibration.observed import load_observed
+from anshan_housing.model.engine import simulate
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.io import load_run_values, save_netcdf
+from anshan_housing.model.parameters import DEFAULT_PARAMETER_FILE
 from click.testing import CliRunner
-
-import cli
-from calibration.observed import load_observed
-from model.engine import simulate
-from model.errors import InputError
-from model.io import load_run_values, save_netcdf
-from model.parameters import DEFAULT_PARAMETER_FILE
 
 ROOT = os.geteuid() == 0
 CLICK = "<click usage error>"  # ``where`` of the errors click reports itself

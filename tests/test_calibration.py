@@ -6,16 +6,15 @@ import tomllib
 
 import numpy as np
 import pytest
+from anshan_housing.calibration import fit
+from anshan_housing.calibration.objective import Objective, load_setup
+from anshan_housing.calibration.observed import load_observed
+from anshan_housing.cli import main
+from anshan_housing.model.engine import simulate
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.io import CALIBRATED_FILE
+from anshan_housing.model.parameters import resolve_values
 from click.testing import CliRunner
-
-from calibration import fit
-from calibration.objective import Objective, load_setup
-from calibration.observed import load_observed
-from cli import main
-from model.engine import simulate
-from model.errors import InputError
-from model.io import CALIBRATED_FILE
-from model.parameters import resolve_values
 
 UM_BOUND = 0.2  # issue 4: bias share of the mean square error, every series
 TWO_SEEDS_RTOL = 0.05  # a fresh calibration lands within 5 % of the committed objective

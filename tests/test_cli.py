@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 import xarray as xr
+from anshan_housing.cli import main
 from click.testing import CliRunner
-
-from cli import main
 
 BAD_PARAMETER_FILES = {
     "unknown name": ("[values]\ntfrr = 1.0\n", "tfrr: unknown parameter"),
@@ -51,8 +50,8 @@ def test_run_writes_netcdf_with_units(runner, tmp_path):
 
 
 def test_run_integrator_option_reaches_the_engine(runner, tmp_path):
-    from cli import INTEGRATOR_NAMES
-    from model.engine import INTEGRATORS
+    from anshan_housing.cli import INTEGRATOR_NAMES
+    from anshan_housing.model.engine import INTEGRATORS
 
     assert INTEGRATOR_NAMES == INTEGRATORS
     sales = {}

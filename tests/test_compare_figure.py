@@ -4,10 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
-from matplotlib.collections import PolyCollection
-
-from experiments import plots
-from experiments.plots import (
+from anshan_housing.experiments import plots
+from anshan_housing.experiments.plots import (
     COMPARISON_PANELS,
     MAX_LINES,
     OBSERVED_LABEL,
@@ -16,9 +14,11 @@ from experiments.plots import (
     draw_comparison,
     plot_file,
 )
-from model.engine import simulate
-from model.errors import InputError
-from model.system import default_inputs
+from anshan_housing.model.engine import simulate
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.system import default_inputs
+from matplotlib.collections import PolyCollection
+
 from tests.conftest import check_png, random_members
 
 SCENARIOS = {"freeze": 0.0, "historical": 1.0, "triple": 3.0}

@@ -8,13 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+from anshan_housing.cli import main
+from anshan_housing.model import doc, system
+from anshan_housing.model.doc import check_metadata, model_doc, resolve_equation
+from anshan_housing.model.indicators import INDICATORS
+from anshan_housing.model.variables import Variable
 from click.testing import CliRunner
-
-from cli import main
-from model import doc, system
-from model.doc import check_metadata, model_doc, resolve_equation
-from model.indicators import INDICATORS
-from model.variables import Variable
 
 MODEL_DOC = Path(__file__).resolve().parent.parent / "docs" / "MODEL.md"
 ALL_VARIABLES = (*system.VARIABLES, *INDICATORS, *doc.input_variables())
@@ -46,7 +45,9 @@ def test_every_variable_has_units_meaning_source_and_equation(var):
     for field in ("units", "long_name", "source", "equation"):
         assert getattr(var, field).strip(), f"{var.name}: empty {field}"
     module, _, function = var.equation.rpartition(".")
-    assert callable(getattr(importlib.import_module(module), function, None)), var.equation
+    assert callable(getattr(importlib.import_module(f"anshan_housing.{module}"), function, None)), (
+        var.equation
+    )
 
 
 def test_indicators_are_kind_indicator_with_their_dims():
@@ -96,7 +97,7 @@ def test_check_metadata_refuses_a_name_twice():
 
 
 def test_resolve_equation_returns_the_function():
-    from model import supply
+    from anshan_housing.model import supply
 
     assert resolve_equation("model.supply.starts") is supply.starts
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from model.engine import Shock, simulate, steps_per_month
-from model.errors import InputError
+from anshan_housing.model.engine import Shock, simulate, steps_per_month
+from anshan_housing.model.errors import InputError
 
 
 @pytest.mark.parametrize("dt, k", [(1 / 12, 1), (1 / 24, 2), (1 / 48, 4), (1 / 120, 10)])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from anshan_housing.model import delays
+from anshan_housing.model.engine import simulate
+from anshan_housing.model.system import default_inputs
 
-from model import delays
-from model.engine import simulate
-from model.system import default_inputs
 from tests.conftest import random_members
 
 CONSERVATION_RTOL = 1e-9

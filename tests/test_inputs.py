@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from model.errors import InputError
-from model.inputs import DEFAULT_PATH, INPUTS, InputSeries, load_inputs, yearly_input
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.inputs import DEFAULT_PATH, INPUTS, InputSeries, load_inputs, yearly_input
 
 LAND_VALUES = "values = [39.26, 69.78, 60.15, 51.28]"
 

@@ -4,15 +4,14 @@ import csv
 
 import numpy as np
 import pytest
-
-from calibration.observed import (
+from anshan_housing.calibration.observed import (
     COLUMNS,
     DEFAULT_PATH,
     SERIES,
     load_observed,
     observed_years,
 )
-from model.errors import InputError
+from anshan_housing.model.errors import InputError
 
 HEADER = ",".join(COLUMNS)
 GOOD_ROW = "sales_area,2017,339.9,1e4 m**2,商品房,全市商品房销售面积2017年为339.9万平方米"

@@ -6,12 +6,11 @@ import dataclasses
 
 import numpy as np
 import pytest
+from anshan_housing.cli import main
+from anshan_housing.experiments.optimise import objective_of, optimise_land
+from anshan_housing.experiments.scenarios import find_scenario, load_scenario, run_scenario
+from anshan_housing.experiments.scorecard import scorecard, targets_met
 from click.testing import CliRunner
-
-from cli import main
-from experiments.optimise import objective_of, optimise_land
-from experiments.scenarios import find_scenario, load_scenario, run_scenario
-from experiments.scorecard import scorecard, targets_met
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,7 @@ def test_cli_optimise_prints_path_and_difference_from_table2():
 
 
 def test_search_started_from_known_paths_never_does_worse(plan, run_values, table):
-    from experiments.scenarios import shipped_scenarios
+    from anshan_housing.experiments.scenarios import shipped_scenarios
 
     known, met = [], []
     for path in shipped_scenarios():

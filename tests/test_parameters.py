@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from model.errors import InputError
-from model.parameters import (
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.parameters import (
     REQUIRED_FIELDS,
     check_values,
     ensemble_size,

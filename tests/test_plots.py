@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-
-from experiments.plots import (
+from anshan_housing.experiments.plots import (
     FIGURES,
     FigureSpec,
     display_scale,
@@ -19,9 +18,10 @@ from experiments.plots import (
     units_compatible,
     variable_panels,
 )
-from model.engine import simulate
-from model.errors import InputError
-from model.parameters import load_parameters, resolve_values
+from anshan_housing.model.engine import simulate
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.parameters import load_parameters, resolve_values
+
 from tests.conftest import check_png
 
 SCENARIOS = ["plan_table2", "five_category", "freeze"]

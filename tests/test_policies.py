@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from experiments.policies import (
+from anshan_housing.experiments.policies import (
     POLICY_SETTINGS,
     clearance_target,
     five_category,
     historical_quota,
 )
-from experiments.scenarios import Scenario, run_scenario
+from anshan_housing.experiments.scenarios import Scenario, run_scenario
 
 SETTINGS = {k: s.default for k, s in POLICY_SETTINGS["five-category"].items()}
 LAST = 50.0

@@ -6,18 +6,17 @@ import dataclasses
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
-from cli import main
-from experiments.scenarios import (
+from anshan_housing.cli import main
+from anshan_housing.experiments.scenarios import (
     find_scenario,
     load_scenario,
     run_scenario,
     scenario_inputs,
     shipped_scenarios,
 )
-from experiments.scorecard import scorecard, targets_met
-from model.errors import InputError
+from anshan_housing.experiments.scorecard import scorecard, targets_met
+from anshan_housing.model.errors import InputError
+from click.testing import CliRunner
 
 GOOD = 'name = "t"\ndescription = "a test"\n[policy]\nkind = "historical"\n'
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from anshan_housing.cli import main
+from anshan_housing.experiments.scorecard import (
+    NOT_SIMULATED,
+    months_in_band,
+    scorecard,
+    scorecard_csv,
+)
 from click.testing import CliRunner
-
-from cli import main
-from experiments.scorecard import NOT_SIMULATED, months_in_band, scorecard, scorecard_csv
 
 
 def test_rows_are_computed_from_the_dataset(baseline):

@@ -20,27 +20,26 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from experiments.policies import (
+from anshan_housing.experiments.policies import (
     PLAN_END,
     POLICY_SETTINGS,
     VARIANT_SETTINGS,
     clearance_target,
 )
-from experiments.scenarios import (
+from anshan_housing.experiments.scenarios import (
     INPUT_SETTINGS,
     Scenario,
     load_scenario,
     run_scenario,
     shipped_scenarios,
 )
-from model.delays import limit_outflows
-from model.engine import Shock, simulate
-from model.io import load_run_values
-from model.parameters import load_parameters
-from model.system import default_inputs, income_2015
+from anshan_housing.model.delays import limit_outflows
+from anshan_housing.model.engine import Shock, simulate
+from anshan_housing.model.io import load_run_values
+from anshan_housing.model.parameters import load_parameters
+from anshan_housing.model.system import default_inputs, income_2015
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 YEARS = np.arange(2016, 2026)
 ROUNDING = 1e-12  # a stock emptied exactly in one step may end at -1 ulp of its size

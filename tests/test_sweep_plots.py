@@ -4,9 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
-
-from experiments import sweep_plots
-from experiments.sweep_plots import (
+from anshan_housing.experiments import sweep_plots
+from anshan_housing.experiments.sweep_plots import (
     fan_chart,
     metric_label,
     morris_scatter,
@@ -15,7 +14,8 @@ from experiments.sweep_plots import (
     swing,
     tornado,
 )
-from model.errors import InputError
+from anshan_housing.model.errors import InputError
+
 from tests.conftest import png_size
 
 MIN_PNG_BYTES = 30_000  # a blank 1600 x 1000 canvas compresses to a few kB

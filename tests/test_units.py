@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pint
 import pytest
-
-from model import demand, developers, indicators, price, system
-from model.doc import UNIT_DEFINITIONS
-from model.inputs import INPUTS
+from anshan_housing.model import demand, developers, indicators, price, system
+from anshan_housing.model.doc import UNIT_DEFINITIONS
+from anshan_housing.model.inputs import INPUTS
 
 BY_NAME = {var.name: var for var in system.VARIABLES}
 EXACT = 1e-12  # relative tolerance of unit conversions: they are exact powers of ten
@@ -123,7 +122,7 @@ def test_every_dataset_unit_parses(baseline, ureg):
 
 
 def test_per_member_parameters_carry_their_table_units(run_values, table, ureg):
-    from model.engine import simulate
+    from anshan_housing.model.engine import simulate
 
     varied = {**run_values, "price_2015": np.array([3900.0, 4100.0]),
               "presale_delay": np.array([0.5, 0.7]), "tfr": np.array([0.8, 0.9])}  # fmt: skip
@@ -221,8 +220,8 @@ def test_money_functions_return_their_documented_units(quantity):
 
 
 def test_model_and_observed_units_agree_for_every_fitted_series(baseline, table, quantity):
-    from calibration.objective import load_setup
-    from calibration.observed import SERIES
+    from anshan_housing.calibration.objective import load_setup
+    from anshan_housing.calibration.observed import SERIES
 
     for spec in load_setup(table).series:
         model = quantity(baseline[spec.model].attrs["units"])
