@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 import numpy as np
+from anshan_housing.calibration import default_run_values
 from anshan_housing.model.errors import InputError
 
 # model.engine.INTEGRATORS, spelled out so that the CLI starts without importing the
@@ -132,9 +133,7 @@ def params(params_file):
 
     Example: anshan-housing params --params calibration/calibrated.toml
     """
-    from anshan_housing.model.io import load_run_values
-
-    table, values, label = load_run_values(params_file)
+    table, values, label = default_run_values(params_file)
     click.echo(f"parameters ({len(table)}; values from {label})")
     click.echo(f"{'name':<28} {'value':>12} {'unit':<18} {'lower':>10} {'upper':>10}  source")
     for name, par in table.items():
@@ -177,10 +176,10 @@ def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
     Example: anshan-housing run --out run.nc --plot figures
     """
     from anshan_housing.model.engine import simulate
-    from anshan_housing.model.io import check_output_path, load_run_values, provenance, save_netcdf
+    from anshan_housing.model.io import check_output_path, provenance, save_netcdf
 
     dt = _parse_dt(dt_text)
-    _, values, label = load_run_values(params_file)
+    _, values, label = default_run_values(params_file)
     if out:
         check_output_path(out, force)
     if plot_dir:
@@ -235,7 +234,7 @@ def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, 
     from anshan_housing.calibration.objective import load_setup
     from anshan_housing.calibration.observed import load_observed
     from anshan_housing.model.engine import simulate
-    from anshan_housing.model.io import check_output_path, load_run_values
+    from anshan_housing.model.io import check_output_path
     from anshan_housing.model.parameters import load_parameters, resolve_values
 
     if out:
@@ -246,12 +245,12 @@ def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, 
         _check_plot_dir(plot_dir, force, names=("fit.png",))
     observed = load_observed()
     if report:
-        table, values, label = load_run_values(params_file)
+        table, values, label = default_run_values(params_file)
         setup = load_setup(table, setup_file)
         click.echo(f"fit of the parameters in {label}")
     else:
         table = load_parameters()
-        _, start, label = load_run_values(params_file) if params_file else (None, None, "")
+        _, start, label = default_run_values(params_file) if params_file else (None, None, "")
         values = start if params_file else resolve_values(table)
         setup = load_setup(table, setup_file)
         click.echo(
@@ -346,9 +345,9 @@ def compare(names, params_file, out_dir, force):
         shipped_scenarios,
     )
     from anshan_housing.experiments.scorecard import format_scorecard, scorecard, scorecard_csv
-    from anshan_housing.model.io import load_run_values, provenance
+    from anshan_housing.model.io import provenance
 
-    table, values, label = load_run_values(params_file)
+    table, values, label = default_run_values(params_file)
     paths = [find_scenario(n) for n in names] if names else shipped_scenarios()
     chosen = [load_scenario(p, table) for p in paths]
     if len({s.name for s in chosen}) != len(chosen):
@@ -401,9 +400,8 @@ def optimise(base_name, params_file, seed, maxiter, popsize):
         shipped_scenarios,
     )
     from anshan_housing.experiments.scorecard import format_scorecard, scorecard
-    from anshan_housing.model.io import load_run_values
 
-    table, values, label = load_run_values(params_file)
+    table, values, label = default_run_values(params_file)
     scenario = load_scenario(find_scenario(base_name), table)
     known = []  # the shipped policies' land paths seed the search
     for path in shipped_scenarios():
@@ -508,9 +506,9 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
     """
     from anshan_housing.experiments import sweep as sw
     from anshan_housing.experiments.scenarios import find_scenario, load_scenario
-    from anshan_housing.model.io import load_run_values, provenance
+    from anshan_housing.model.io import provenance
 
-    table, values, label = load_run_values(params_file)
+    table, values, label = default_run_values(params_file)
     if problem_file and param_names:
         raise InputError("option --problem", problem_file, "give --problem or --param, not both")
     problem = (sw.problem_from_file(problem_file, table) if problem_file

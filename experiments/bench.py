@@ -110,14 +110,16 @@ def prepare_population(members: int, seed: int = 0) -> Prepared:
     """
     from anshan_housing.model import population
     from anshan_housing.model.engine import BLOCK_MEMBERS, blas_controller
+    from anshan_housing.model.inputs import shipped_data
     from anshan_housing.model.parameters import member_arrays
-    from anshan_housing.model.system import age_sums
+    from anshan_housing.model.system import age_sums, constants
 
     p = member_arrays(sample_values(members, seed), members)
     dt = 1 / 12
+    fixed = constants(shipped_data())
 
     def run():
-        pop = population.initial_state(p)["population"]
+        pop = population.initial_state(p, fixed.age_shape)["population"]
         with blas_controller().limit(limits=1, user_api="blas"):  # as the engine
             step_blocks(pop)
         return pop
@@ -126,12 +128,13 @@ def prepare_population(members: int, seed: int = 0) -> Prepared:
         for start in range(0, members, BLOCK_MEMBERS):
             block = slice(start, min(start + BLOCK_MEMBERS, members))
             params = {k: v[block] for k, v in p.items()}
-            schedules = population.schedules(params, dt)
+            schedules = population.schedules(params, dt, fixed.mortality)
             view = pop[block]
             for month in range(120):
                 if month % 12 == 0:
                     population.age_one_year(view)
-                change, _ = population.rates(view, schedules, params, age_sums(view), dt)
+                sums = age_sums(view, fixed)
+                change, _ = population.rates(view, schedules, params, sums, dt)
                 view += change
 
     return run, run
@@ -139,11 +142,11 @@ def prepare_population(members: int, seed: int = 0) -> Prepared:
 
 def prepare_compare(members: int, seed: int = 0) -> Prepared:
     """`anshan-housing compare` of all shipped scenarios, without writing files."""
+    from anshan_housing.calibration import default_run_values
     from anshan_housing.experiments.scenarios import load_scenario, run_scenario, shipped_scenarios
     from anshan_housing.experiments.scorecard import scorecard
-    from anshan_housing.model.io import load_run_values
 
-    table, values, _ = load_run_values()
+    table, values, _ = default_run_values()
     scenarios = [load_scenario(p, table) for p in shipped_scenarios()]
 
     def run():
@@ -169,11 +172,11 @@ def prepare_calibration(members: int, seed: int = 0) -> Prepared:
 
 def prepare_sweep(members: int, seed: int = 0) -> Prepared:
     """A Latin-hypercube sweep of all uncertain parameters under plan-table2."""
+    from anshan_housing.calibration import default_run_values
     from anshan_housing.experiments import sweep as sw
     from anshan_housing.experiments.scenarios import find_scenario, load_scenario
-    from anshan_housing.model.io import load_run_values
 
-    table, values, _ = load_run_values()
+    table, values, _ = default_run_values()
     scenario = load_scenario(find_scenario("plan-table2"), table)
     problem = sw.problem_from_table(table)
 

@@ -1,11 +1,13 @@
 """Residential land-supply policies 2021-2025 and demand-side variants.
 
-A policy decides the year's residential land quota (ha) every 1 January, as a year
-hook of the engine (a simpy calendar event), from what the city can see then: last
-year's quota and the clearance period 去化周期 at the end of the previous year
-(inventory / mean monthly sales of the previous 12 months; the national rule reads it
-in the first quarter, and the January decision uses the latest reading). The land
-then arrives in tranches through the year (``model.system.LAND_TRANCHES``).
+A policy decides the year's residential land quota (ha) every 1 January (a simpy
+calendar event of the engine) from what the engine shows it then, an
+:class:`~model.policy.Observation`: last year's quota and the clearance period 去化周期
+at the end of the previous year (inventory / mean monthly sales of the previous 12
+months; the national rule reads it in the first quarter, and the January decision
+uses the latest reading). It returns a :class:`~model.policy.LandDecision`, which the
+engine applies; the land then arrives in tranches through the year
+(``model.system.LAND_TRANCHES``).
 
 Policies (``kind`` in a scenario file)
     ``plan-table2``: land sized to deliver the plan's Table 2 supply, 220 万m² a year
@@ -36,12 +38,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from anshan_housing.model.engine import Clock, Shock
-from anshan_housing.model.inputs import MEAN_YEARS, load_inputs
-from anshan_housing.model.supply import inventory
+from anshan_housing.model.engine import Shock
+from anshan_housing.model.inputs import MEAN_YEARS, shipped_data
+from anshan_housing.model.policy import LandDecision, Observation
 
 PLAN_START, PLAN_END = 2021, 2025
-MONTHS = 12.0
 FIVE_CATEGORY_BANDS = (36.0, 18.0, 12.0, 6.0)  # months: stop / reduce / hold / increase
 
 
@@ -97,7 +98,7 @@ VARIANT_SETTINGS: dict[str, dict[str, Setting]] = {
 
 def historical_quota() -> float:
     """Mean residential land transacted 2016-2019 (ha/year), from the input file."""
-    land = load_inputs()["land_transacted"]
+    land = shipped_data().inputs["land_transacted"]
     window = (land.years >= MEAN_YEARS[0]) & (land.years <= MEAN_YEARS[1])
     return float(land.values[window].mean())
 
@@ -143,16 +144,8 @@ def clearance_target(
     return np.maximum(last, settings["floor"] * (gap > 0)) * (1.0 + change)
 
 
-def measured_clearance(clock: Clock, state: dict[str, np.ndarray]) -> np.ndarray:
-    """Clearance period at the end of last year (months): inventory / last year's sales."""
-    year_index = clock.year - 2016 - 1
-    sales = clock.history["sales"][year_index]
-    stock = inventory(state)
-    return np.divide(stock, sales / MONTHS, out=np.full_like(stock, np.inf), where=sales > 0)
-
-
 class LandPolicy:
-    """A land-supply policy as an engine year hook (called every 1 January).
+    """A land-supply policy: every 1 January, an observation in, a land decision out.
 
     Parameters
     ----------
@@ -161,7 +154,8 @@ class LandPolicy:
     settings : dict of str to float
         The policy's settings (defaults filled in).
     start_year, end_year : int
-        Years the policy decides (the plan period by default).
+        Years the policy decides (the plan period by default); in other years the
+        input's quota stands.
     path : ndarray, optional
         For ``kind="path"``: quotas (ha/year), shape (year,) or (member, year).
     """
@@ -179,38 +173,24 @@ class LandPolicy:
         self.settings.update(settings or {})
         self.start_year, self.end_year = start_year, end_year
         self.path = None if path is None else np.atleast_1d(np.asarray(path, float))
-        self.last: np.ndarray | None = None
-        self.decisions: dict[int, np.ndarray] = {}
 
-    def __call__(self, clock: Clock, state: dict[str, np.ndarray], p: dict) -> None:
-        """Set ``state["land_quota"]`` (and fast release) for the year starting now."""
-        year = clock.year
-        if not self.start_year <= year <= self.end_year:
-            self.last = state["land_quota"].copy()
-            return
-        last = self.last if self.last is not None else state["land_quota"].copy()
-        quota, fast = self.decide(clock, state, p, last, year)
-        state["land_quota"][:] = quota
-        state["land_fast"][:] = fast
-        self.last = state["land_quota"].copy()
-        self.decisions[year] = self.last
-
-    def decide(self, clock, state, p, last, year) -> tuple[np.ndarray, np.ndarray]:
-        """Quota (ha/year) and fast-release flag of ``year``, each shape (member,)."""
-        no_rush = np.zeros_like(last)
+    def __call__(self, seen: Observation) -> LandDecision | None:
+        """The decision for ``seen.year``, or None outside the policy's years."""
+        if not self.start_year <= seen.year <= self.end_year:
+            return None
+        last = seen.quota_last_year
         if self.kind == "plan-table2":
-            return self.settings["target_floor_area"] / p["plot_ratio"], no_rush
+            return LandDecision(self.settings["target_floor_area"] / seen.plot_ratio)
         if self.kind == "historical":
-            return np.full_like(last, historical_quota()), no_rush
+            return LandDecision(np.full_like(last, historical_quota()))
         if self.kind == "freeze":
-            return np.zeros_like(last), no_rush
+            return LandDecision(np.zeros_like(last))
         if self.kind == "path":
-            column = self.path[..., year - self.start_year]
-            return np.broadcast_to(column, last.shape).astype(float), no_rush
-        clearance = measured_clearance(clock, state)
+            column = self.path[..., seen.year - self.start_year]
+            return LandDecision(np.broadcast_to(column, last.shape).astype(float))
         if self.kind == "five-category":
-            return five_category(clearance, last, self.settings)
-        return clearance_target(clearance, last, self.settings), no_rush
+            return LandDecision(*five_category(seen.clearance_last_year, last, self.settings))
+        return LandDecision(clearance_target(seen.clearance_last_year, last, self.settings))
 
 
 def variant_shocks(kind: str, settings: dict[str, float], start_year: int) -> list[Shock]:

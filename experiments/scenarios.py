@@ -199,7 +199,8 @@ def _shock(source, i: int, entry, table: ParameterTable) -> Shock:
     except ValueError:
         raise InputError(source, f"{where}.date", f"{date!r} is not YYYY-MM") from None
     if not (START_YEAR <= year <= END_YEAR and 1 <= month <= 12):
-        raise InputError(source, f"{where}.date", f"{date} is outside 2016-01..{END_YEAR}-12")
+        span = f"{START_YEAR}-01..{END_YEAR}-12"
+        raise InputError(source, f"{where}.date", f"{date} is outside {span}")
     name = entry["parameter"]
     if not isinstance(name, str) or name not in table:
         raise InputError(source, f"{where}.parameter", f"{name!r} is not a parameter")
@@ -317,7 +318,7 @@ def run_scenario(
         run_values,
         dt=dt,
         shocks=scenario_shocks(scenario),
-        year_hooks=[policy],
+        policy=policy,
         inputs=scenario_inputs(scenario, years),
         record_age=record_age,
         monthly=monthly,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from anshan_housing.model import system
 from anshan_housing.model.indicators import INDICATORS
-from anshan_housing.model.inputs import INPUTS
+from anshan_housing.model.inputs import INPUTS, shipped_data
 from anshan_housing.model.parameters import ParameterTable, load_parameters
 from anshan_housing.model.variables import KINDS, Variable
 
@@ -136,7 +136,7 @@ def yearly_units(var: Variable) -> str:
 
 def input_variables() -> tuple[Variable, ...]:
     """The yearly exogenous inputs as the Dataset records them (``input_NAME``)."""
-    table = system.seed_inputs()
+    table = shipped_data().inputs
     out = []
     for name in system.INPUT_NAMES:
         how = system.INPUT_CONTINUATION.get(name)

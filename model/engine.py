@@ -23,17 +23,18 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import simpy
 import xarray as xr
-from anshan_housing.model import system
+from anshan_housing.model import supply, system
 from anshan_housing.model.errors import InputError
+from anshan_housing.model.inputs import ModelData, shipped_data
 from anshan_housing.model.parameters import load_parameters, member_arrays
+from anshan_housing.model.policy import Observation, Policy
 from threadpoolctl import ThreadpoolController
 
 START_YEAR = 2016  # simulation starts 1 January 2016; initial state = end of 2015
@@ -45,10 +46,8 @@ BLOCK_MEMBERS = 2048  # members integrated together: the block's arrays stay in 
 INTEGRATORS = ("heun", "euler", "rk4")  # the first is the default
 SMALL_ENSEMBLE = 1000  # members up to which monthly series and ages are kept by default
 MONTH_MEANS = ("funding_effect",)  # auxiliaries recorded as their mean over the month
-THREADS = 1  # blocks run in turn: with the housing sectors a step is many small numpy calls,
-# and a second thread contending for the GIL made it slower on the 2-core machine
-
-YearHook = Callable[["Clock", dict, dict], None]
+# Blocks run in turn, in one thread: with the housing sectors a step is many small numpy
+# calls, and a second thread contending for the GIL made it slower on the 2-core machine.
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class Shock:
 
 @dataclass
 class Clock:
-    """Calendar view of the simpy clock, handed to hooks and systems.
+    """Calendar view of the simpy clock.
 
     Attributes
     ----------
@@ -105,18 +104,11 @@ class Clock:
         Step (years).
     steps_per_month : int
         Ticks in a month.
-    history : dict of str to ndarray
-        The yearly record so far, arrays (year, member, ...); complete for the
-        years before ``months_done // 12``.
-    months_done : int
-        Months completed.
     """
 
     env: simpy.Environment
     dt: float
     steps_per_month: int
-    history: dict[str, np.ndarray] = field(default_factory=dict)
-    months_done: int = 0
 
     @property
     def tick(self) -> int:
@@ -230,12 +222,13 @@ def simulate(
     dt: float = DEFAULT_DT,
     end_year: int = END_YEAR,
     shocks: Sequence[Shock] = (),
-    year_hooks: Iterable[YearHook] = (),
+    policy: Policy | None = None,
     record_age: bool | None = None,
     inputs: Mapping[str, np.ndarray] | None = None,
     monthly: Iterable[str] | None = None,
     integrator: str = INTEGRATORS[0],
     attrs: Mapping[str, object] | None = None,
+    data: ModelData | None = None,
 ) -> xr.Dataset:
     """Simulate the model from January 2016 to December of ``end_year``.
 
@@ -250,9 +243,10 @@ def simulate(
         Last simulated year, 2016 or later.
     shocks : sequence of Shock
         Dated parameter changes.
-    year_hooks : iterable of callable
-        Called every 1 January after ageing as ``hook(clock, state, params)``; a
-        policy sets its land supply here.
+    policy : callable, optional
+        The land-supply policy (:data:`model.policy.Policy`): every 1 January after
+        ageing it receives an :class:`~model.policy.Observation` and returns a
+        :class:`~model.policy.LandDecision`, or None to keep the year's input quota.
     record_age : bool, optional
         Keep population by age at each year end (``age`` dim). Default: only for
         ensembles of at most 1,000 members.
@@ -271,12 +265,71 @@ def simulate(
         for each.
     attrs : mapping, optional
         Extra Dataset attributes (scenario name, parameter file, command line).
+    data : ModelData, optional
+        The model's data files (:func:`model.inputs.load_data`); the shipped ones by
+        default.
 
     Returns
     -------
     xarray.Dataset
         Dims ``member``, ``time`` (months), ``year``, ``area``, and ``age`` when
         recorded; every variable with ``units`` and ``long_name``.
+    """
+    setup = set_up(values, dt, end_year, shocks, record_age, inputs, monthly, integrator, data)
+    run = Run(setup, policy)
+    run.execute()
+    ds = assemble(run.recorder, setup.initial_p, setup.dt, end_year, run.ages,
+                  {"integrator": integrator, **(attrs or {})})  # fmt: skip
+    return ds.assign(
+        {
+            f"input_{name}": xr.Variable(
+                "year",
+                np.asarray(setup.inputs[name], float),
+                {
+                    "long_name": f"input: {name.replace('_', ' ')}",
+                    "units": system.INPUT_UNITS[name],
+                },
+            )
+            for name in system.INPUT_NAMES
+        }
+    )
+
+
+@dataclass
+class Setup:
+    """A checked simulation request: parameters, calendar, inputs and what to record."""
+
+    p: dict[str, np.ndarray]
+    initial_p: dict[str, np.ndarray]
+    dt: float
+    k: int
+    years: np.ndarray
+    shocks: Sequence[Shock]
+    record_age: bool
+    inputs: dict[str, np.ndarray]
+    monthly: set[str]
+    integrator: str
+    fixed: system.Constants
+
+    @property
+    def n_members(self) -> int:
+        """Ensemble size."""
+        return next(iter(self.p.values())).shape[0]
+
+    @property
+    def n_months(self) -> int:
+        """Simulated months."""
+        return 12 * len(self.years)
+
+
+def set_up(values, dt, end_year, shocks, record_age, inputs, monthly, integrator, data) -> Setup:
+    """Check the arguments of :func:`simulate` and gather them (see there).
+
+    Raises
+    ------
+    InputError
+        An end year before 2016, a bad step, integrator, monthly variable, shock or
+        input series.
     """
     if not isinstance(end_year, int) or end_year < START_YEAR:
         raise InputError(
@@ -285,20 +338,14 @@ def simulate(
             f"must be {START_YEAR} or later, got {end_year!r}",
         )
     k = steps_per_month(dt)
-    dt = 1 / (12 * k)
     p = member_arrays(values)
-    initial_p = {name: v.copy() for name, v in p.items()}
-    n_months = 12 * (end_year - START_YEAR + 1)
-    n_members = next(iter(p.values())).shape[0]
+    years = np.arange(START_YEAR, end_year + 1)
+    n_months = 12 * len(years)
     if integrator not in INTEGRATORS:
         raise InputError("option --integrator", integrator, f"allowed: {', '.join(INTEGRATORS)}")
-    integrator_name = integrator
-    small = n_members <= SMALL_ENSEMBLE
-    record_age = small if record_age is None else record_age
+    small = next(iter(p.values())).shape[0] <= SMALL_ENSEMBLE
     names = {var.name for var in system.VARIABLES}
-    if monthly is None:
-        monthly = names if small else set()
-    monthly = set(monthly)
+    monthly = set(names if small else ()) if monthly is None else set(monthly)
     if monthly - names:
         unknown = sorted(monthly - names)[0]
         raise InputError("option --monthly", unknown, "unknown variable; see `anshan-housing doc`")
@@ -310,120 +357,154 @@ def simulate(
                 "shock", "operation", f"{shock.operation!r}; allowed: {Shock.OPERATIONS}"
             )
         if not 0 <= shock.month_index() < n_months:
-            raise InputError("shock", "date", f"{shock.date} is outside 2016-01..{end_year}-12")
-
-    years = np.arange(START_YEAR, end_year + 1)
-    inputs = dict(system.default_inputs(years) if inputs is None else inputs)
+            raise InputError(
+                "shock", "date", f"{shock.date} is outside {START_YEAR}-01..{end_year}-12"
+            )
+    data = data or shipped_data()
+    inputs = dict(system.default_inputs(years, data) if inputs is None else inputs)
     for name in system.INPUT_NAMES:
         if name not in inputs or np.shape(inputs[name]) != years.shape:
             raise InputError(
                 "inputs", name, f"needs one value for each year {years[0]}-{years[-1]}"
             )
-    env = simpy.Environment()
-    clock = Clock(env, dt=dt, steps_per_month=k)
-    year_x: dict[str, np.ndarray] = {}
-    state = system.initial_state(p)
-    recorder = Recorder(n_members, n_months, monthly)
-    ages: list[np.ndarray] = []
-    hooks = list(year_hooks)
-    blocks = [
-        slice(i, min(i + BLOCK_MEMBERS, n_members)) for i in range(0, n_members, BLOCK_MEMBERS)
-    ]
-    all_members = slice(0, n_members)
-    pool = ThreadPoolExecutor(THREADS) if len(blocks) > 1 and THREADS > 1 else None
-    derived: list[dict[str, np.ndarray]] = [{} for _ in blocks]
-
-    def for_each_block(work: Callable[[int, slice], None]) -> None:
-        if pool is None:
-            for i, block in enumerate(blocks):
-                work(i, block)
-        else:
-            list(pool.map(work, range(len(blocks)), blocks))
-
-    def prepare_block(i: int, block: slice) -> None:
-        x = {name: np.broadcast_to(v, (n_members,))[block] for name, v in year_x.items()}
-        derived[i] = system.prepare({name: v[block] for name, v in p.items()}, dt, x)
-
-    def calendar():
-        for index in range(len(years)):
-            year_x.clear()
-            year_x.update(system.year_inputs(inputs, index))
-            system.new_year(state, p, year_x)
-            for hook in hooks:
-                hook(clock, state, p)
-            for_each_block(prepare_block)
-            yield env.timeout(12 * k)
-
-    def shock_process(shock: Shock):
-        yield env.timeout(shock.month_index() * k)
-        p[shock.parameter] = shock.apply(p[shock.parameter])
-        for_each_block(prepare_block)
-
-    def advance(view: dict, params: dict, derived_block: dict, t: float):
-        """Increments of the stocks over one step and the step's mean flows."""
-        return STEPPERS[integrator_name](view, params, derived_block, t, dt)
-
-    def step_block(i: int, block: slice) -> None:
-        """One step of the members in ``block``; closes the month when due."""
-        whole = block == all_members
-        view = state if whole else {name: array[block] for name, array in state.items()}
-        params = p if whole else {name: array[block] for name, array in p.items()}
-        increments, flows = advance(view, params, derived[i], clock.t)
-        for name, increment in increments.items():
-            view[name] += increment
-        recorder.add_flows(flows, dt, block)
-        if (clock.tick + 1) % k == 0:
-            month = clock.tick // k
-            levels = system.observe(view, params, clock.t + dt, cache=derived[i])
-            recorder.close_month(month, levels, block)
-
-    def integrate():
-        yield env.timeout(0.5)  # half a tick: events dated at a tick come first
-        for tick in range(n_months * k):
-            for_each_block(step_block)
-            if (tick + 1) % k == 0:
-                month = tick // k
-                clock.months_done = month + 1
-                clock.history = recorder.yearly
-                if record_age and month % 12 == 11:
-                    ages.append(state["population"].copy())
-            yield env.timeout(1)
-
-    env.process(calendar())
-    for shock in shocks:
-        env.process(shock_process(shock))
-
-    def pulse(stock: str, amount: np.ndarray, flows: Mapping[str, np.ndarray]) -> None:
-        state[stock] += amount
-        recorder.add_pulse(flows)
-
-    for process in system.processes(env, state, p, k, len(years), pulse):
-        env.process(process)
-    env.process(integrate())
-    try:
-        with blas_controller().limit(limits=1, user_api="blas"):
-            env.run()
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    ds = assemble(recorder, initial_p, dt, end_year, ages,
-                  {"integrator": integrator, **(attrs or {})})  # fmt: skip
-    return ds.assign(
-        {
-            f"input_{name}": xr.Variable(
-                "year",
-                np.asarray(inputs[name], float),
-                {
-                    "long_name": f"input: {name.replace('_', ' ')}",
-                    "units": system.INPUT_UNITS[name],
-                },
-            )
-            for name in system.INPUT_NAMES
-        }
+    return Setup(
+        p=p,
+        initial_p={name: v.copy() for name, v in p.items()},
+        dt=1 / (12 * k),
+        k=k,
+        years=years,
+        shocks=tuple(shocks),
+        record_age=small if record_age is None else record_age,
+        inputs=inputs,
+        monthly=monthly,
+        integrator=integrator,
+        fixed=system.constants(data),
     )
 
 
-def heun_increments(state: dict, p: dict, derived: dict, t: float, dt: float):
+class Run:
+    """One simulation in progress: the state, the simpy processes and the record.
+
+    The processes are the calendar (1 January: ageing, inputs, the policy's land
+    decision), one per dated shock, the system's own dated processes (land tranches,
+    the winter stop) and the integrator. Members are integrated in blocks of
+    `BLOCK_MEMBERS`; each block has its derived quantities and carries the age sums
+    of its month-end record to its next step (the population is unchanged between).
+    """
+
+    def __init__(self, setup: Setup, policy: Policy | None):
+        self.setup, self.policy = setup, policy
+        self.env = simpy.Environment()
+        self.clock = Clock(self.env, dt=setup.dt, steps_per_month=setup.k)
+        self.p = setup.p
+        self.state = system.initial_state(self.p, setup.fixed)
+        self.recorder = Recorder(setup.n_members, setup.n_months, setup.monthly)
+        self.ages: list[np.ndarray] = []
+        n = setup.n_members
+        self.blocks = [slice(i, min(i + BLOCK_MEMBERS, n)) for i in range(0, n, BLOCK_MEMBERS)]
+        self.derived: list[dict] = [{} for _ in self.blocks]
+        self.carried: list[dict | None] = [None for _ in self.blocks]
+        self.year_x: dict[str, np.ndarray] = {}
+        self.stepper = STEPPERS[setup.integrator]
+
+    def execute(self) -> None:
+        """Start every process and run the clock to the end (BLAS held to one thread)."""
+        env = self.env
+        env.process(self.calendar())
+        for shock in self.setup.shocks:
+            env.process(self.shock(shock))
+        for process in system.processes(
+            env, self.state, self.p, self.setup.k, len(self.setup.years), self.pulse
+        ):
+            env.process(process)
+        env.process(self.integrate())
+        with blas_controller().limit(limits=1, user_api="blas"):
+            env.run()
+
+    def prepare_blocks(self) -> None:
+        """Rebuild each block's derived quantities (after new parameters or inputs)."""
+        n = self.setup.n_members
+        for i, block in enumerate(self.blocks):
+            x = {name: np.broadcast_to(v, (n,))[block] for name, v in self.year_x.items()}
+            params = {name: v[block] for name, v in self.p.items()}
+            self.derived[i] = system.prepare(params, self.setup.dt, x, self.setup.fixed)
+            self.carried[i] = None
+
+    def calendar(self):
+        """Every 1 January: ageing, the year's inputs, the policy's land decision."""
+        setup = self.setup
+        for index in range(len(setup.years)):
+            last_quota = self.state["land_quota"].copy()
+            self.year_x = system.year_inputs(setup.inputs, index, setup.fixed)
+            system.new_year(self.state, self.p, self.year_x)
+            if self.policy is not None:
+                self.apply_policy(index, last_quota if index > 0 else None)
+            self.prepare_blocks()
+            yield self.env.timeout(12 * setup.k)
+
+    def apply_policy(self, index: int, last_quota: np.ndarray | None) -> None:
+        """Show the policy the city's figures and apply its decision (land quota, pace)."""
+        state = self.state
+        sales = (
+            self.recorder.yearly["sales"][index - 1]
+            if index > 0
+            else np.zeros_like(state["land_quota"])
+        )
+        observation = Observation.of(
+            year=int(self.setup.years[index]),
+            inventory=supply.inventory(state),
+            sales_last_year=sales,
+            quota_last_year=state["land_quota"] if last_quota is None else last_quota,
+            default_quota=state["land_quota"],
+            plot_ratio=self.p["plot_ratio"],
+        )
+        decision = self.policy(observation)
+        if decision is not None:
+            quota, fast = decision.checked(self.setup.n_members)
+            state["land_quota"][:] = quota
+            state["land_fast"][:] = fast
+
+    def shock(self, shock: Shock):
+        """Change a parameter at the shock's date."""
+        yield self.env.timeout(shock.month_index() * self.setup.k)
+        self.p[shock.parameter] = shock.apply(self.p[shock.parameter])
+        self.prepare_blocks()
+
+    def pulse(self, stock: str, amount: np.ndarray, flows: Mapping[str, np.ndarray]) -> None:
+        """Add ``amount`` to a stock at once and record the flows in the current month."""
+        self.state[stock] += amount
+        self.recorder.add_pulse(flows)
+
+    def integrate(self):
+        """Step every block through every tick; record ages at each year end."""
+        setup = self.setup
+        yield self.env.timeout(0.5)  # half a tick: events dated at a tick come first
+        for tick in range(setup.n_months * setup.k):
+            for i, block in enumerate(self.blocks):
+                self.step_block(i, block)
+            if setup.record_age and (tick + 1) % (12 * setup.k) == 0:
+                self.ages.append(self.state["population"].copy())
+            yield self.env.timeout(1)
+
+    def step_block(self, i: int, block: slice) -> None:
+        """One step of the members in ``block``; closes the month in the record when due."""
+        setup, clock = self.setup, self.clock
+        whole = block == slice(0, setup.n_members)
+        view = self.state if whole else {name: a[block] for name, a in self.state.items()}
+        params = self.p if whole else {name: a[block] for name, a in self.p.items()}
+        sums, self.carried[i] = self.carried[i], None
+        increments, flows = self.stepper(view, params, self.derived[i], clock.t, setup.dt, sums)
+        for name, increment in increments.items():
+            view[name] += increment
+        self.recorder.add_flows(flows, setup.dt, block)
+        if (clock.tick + 1) % setup.k == 0:
+            levels, self.carried[i] = system.observe(
+                view, params, self.derived[i], clock.t + setup.dt
+            )
+            self.recorder.close_month(clock.tick // setup.k, levels, block)
+
+
+def heun_increments(state: dict, p: dict, derived: dict, t: float, dt: float, sums=None):
     """Heun's increments of the market stocks, Euler's of the population, mean flows.
 
     Heun's method (explicit trapezoidal rule, second order): an Euler step to the end
@@ -433,7 +514,7 @@ def heun_increments(state: dict, p: dict, derived: dict, t: float, dt: float):
     rates barely change within a month (its step-size error is below 0.01 %), and the
     market's second evaluation sees it as at the start of the step.
     """
-    pop_step, flows, drivers = system.demography(state, p, derived, t, dt)
+    pop_step, flows, drivers = system.demography(state, p, derived, t, dt, sums)
     first, first_flows = system.market(state, p, derived, drivers, dt)
     ahead = dict(state)
     ahead.update({name: state[name] + inc for name, inc in first.items()})
@@ -461,7 +542,7 @@ def blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def rk4_increments(state: dict, p: dict, derived: dict, t: float, dt: float):
+def rk4_increments(state: dict, p: dict, derived: dict, t: float, dt: float, sums=None):
     """Classical Runge-Kutta increments of the stocks and the step's weighted flows.
 
     The four stages evaluate the same increment function as Euler at the start, twice
@@ -470,7 +551,8 @@ def rk4_increments(state: dict, p: dict, derived: dict, t: float, dt: float):
     weights = (1.0, 2.0, 2.0, 1.0)
     stage_state, total, flows = state, {}, {}
     for stage, (weight, offset) in enumerate(zip(weights, (0.0, 0.5, 0.5, 1.0), strict=True)):
-        k, f = system.increments(stage_state, p, derived, t + offset * dt, dt)
+        k, f = system.increments(stage_state, p, derived, t + offset * dt, dt, sums)
+        sums = None  # the given sums are those of the start of the step
         for name, inc in k.items():
             total[name] = total.get(name, 0.0) + weight / 6.0 * inc
         for name, rate in f.items():

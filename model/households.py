@@ -26,14 +26,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from anshan_housing.model.population import (
-    AGES,
-    ELDERLY_AGE,
-    URBAN,
-    base_mortality,
-    initial_age_shape,
-    migration_profile,
-)
+from anshan_housing.model.population import AGES, ELDERLY_AGE, migration_profile
 from anshan_housing.model.variables import Variable
 
 ADULT_AGE = 18  # no household heads below this age (assumption)
@@ -65,29 +58,24 @@ def headship_shape() -> np.ndarray:
     return h
 
 
-def headship_level(p: dict[str, np.ndarray]) -> np.ndarray:
-    """Headship level (households/person at shape 1) giving ``household_size_2015``.
+def heads_per_person(age_shape: np.ndarray) -> float:
+    """Household heads per resident at headship level 1 with an age shape (shares by age)."""
+    return float(age_shape @ headship_shape())
 
-    Uses the end-2015 age shape, so it is a per-member constant, shape ``(member,)``.
+
+def headship_level(p: dict[str, np.ndarray], heads_2015: float, t: float) -> np.ndarray:
+    """Headship level (households/person at shape 1) at ``t`` years since 2016, (member,).
+
+    At ``t = 0`` it gives ``household_size_2015`` with the end-2015 age shape, whose
+    heads per person at level 1 are ``heads_2015`` (:func:`heads_per_person`); it rises
+    by ``headship_trend`` a year.
     """
-    return 1.0 / (p["household_size_2015"] * _heads_per_person_2015())
+    return 1.0 / (p["household_size_2015"] * heads_2015) * (1.0 + p["headship_trend"]) ** t
 
 
-@cache
-def _heads_per_person_2015() -> float:
-    """Household heads per resident at headship level 1 with the end-2015 age shape."""
-    return float(initial_age_shape() @ headship_shape())
-
-
-def headship(p: dict[str, np.ndarray], t: float) -> np.ndarray:
-    """Headship rates by age at time ``t`` (years since 2016), shape (member, age)."""
-    level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
-    return level[:, None] * headship_shape()[None, :]
-
-
-def households(pop: np.ndarray, p: dict[str, np.ndarray], t: float) -> np.ndarray:
-    """Family households by area (households), shape (member, area)."""
-    level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
+def households(pop: np.ndarray, p: dict[str, np.ndarray], heads_2015: float) -> np.ndarray:
+    """Family households by area at the end of 2015 (households), shape (member, area)."""
+    level = headship_level(p, heads_2015, 0.0)
     return level[:, None] * np.einsum("mra,a->mr", pop, headship_shape())
 
 
@@ -109,15 +97,15 @@ def dissolution(
     p: dict[str, np.ndarray],
     sums: dict[str, np.ndarray],
     unclipped: bool,
-    t: float,
+    level: np.ndarray,
 ) -> np.ndarray:
     """Households dissolved a year by elderly deaths and out-migration, (member, area).
 
-    With unclipped demographic rates the sum over age factorises into per-member
-    levels times the population sums of :func:`age_weights`; otherwise the full
-    ``weights`` of :func:`dissolution_weights` are used.
+    ``level`` is the headship level now (:func:`headship_level`). With unclipped
+    demographic rates the sum over age factorises into per-member levels times the
+    population sums of :func:`age_weights`; otherwise the full ``weights`` of
+    :func:`dissolution_weights` are used.
     """
-    level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
     if unclipped:
         per_head = (p["elderly_alone_share"] * p["mortality_scale"])[:, None] * sums[
             "elderly_head_deaths"
@@ -126,22 +114,22 @@ def dissolution(
     return level[:, None] * np.einsum("mra,mra->mr", pop, weights)
 
 
-def age_weights() -> dict[str, np.ndarray]:
-    """Shared age schedules whose population-weighted sums give the sector's totals."""
+def age_weights(mortality: np.ndarray) -> dict[str, np.ndarray]:
+    """Shared age schedules whose population-weighted sums give the sector's totals.
+
+    ``mortality`` is the death rate by age at ``mortality_scale = 1`` (1/year).
+    """
     elderly = (AGES >= ELDERLY_AGE).astype(float)
     return {
         "headship": headship_shape(),
-        "elderly_head_deaths": base_mortality() * headship_shape() * elderly,
+        "elderly_head_deaths": mortality * headship_shape() * elderly,
         "head_migration": migration_profile() * headship_shape(),
     }
 
 
-def households_from_sums(sums: dict[str, np.ndarray], p: dict, t: float) -> np.ndarray:
-    """Family households by area from the headship-weighted population, (member, area)."""
-    level = headship_level(p) * (1.0 + p["headship_trend"]) ** t
+def households_from_sums(sums: dict[str, np.ndarray], level: np.ndarray) -> np.ndarray:
+    """Family households by area from the headship-weighted population, (member, area).
+
+    ``level`` is the headship level now (:func:`headship_level`).
+    """
     return level[:, None] * sums["headship"]
-
-
-def urban_households(hh: np.ndarray) -> np.ndarray:
-    """Urban family households, shape (member,): the ones housing demand comes from."""
-    return hh[:, URBAN]

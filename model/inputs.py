@@ -1,15 +1,20 @@
-"""Exogenous inputs of the model, read from data: land, resettlement, income, credit.
+"""The model's data files, read and checked here and nowhere else.
 
-The numbers live in ``model/data/inputs.toml``, one table per input with ``unit``,
-``years``, ``values`` and ``source``; `INPUTS` below is the one list of known inputs
-with their units and English names. `load_inputs` reads and checks the file once;
-`yearly_input` gives a series' value for any year from its first year on, carrying
-it past the last observed year with the 2016-2019 mean, the last value or a given
-number.
+Exogenous inputs (land, resettlement, income, credit) live in
+``model/data/inputs.toml``, one table per input with ``unit``, ``years``, ``values``
+and ``source``; `INPUTS` below is the one list of known inputs with their units and
+English names. The population tables by five-year age group (the end-2015 age
+structure, the China 2000 death rates) are CSV files in ``model/data/``, each with
+its source in the header. `load_data` reads them all into one `ModelData`, which the
+engine hands to the sectors; `shipped_data` is the shipped set, read once.
+`yearly_input` gives a series' value for any year from its first year on, carrying it
+past the last observed year with the 2016-2019 mean, the last value or a given number.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import math
 import tomllib
 from dataclasses import dataclass
@@ -18,8 +23,15 @@ from pathlib import Path
 import numpy as np
 from anshan_housing.model.errors import InputError
 
+#: Folder of the shipped data files.
+DATA_DIR = Path(__file__).parent / "data"
+
 #: Default location of the inputs file.
-DEFAULT_PATH = Path(__file__).parent / "data" / "inputs.toml"
+DEFAULT_PATH = DATA_DIR / "inputs.toml"
+
+#: The population tables by five-year age group in `DATA_DIR`.
+POPULATION_2015_FILE = "population_2015.csv"  # thousands of residents, end of 2015
+MORTALITY_FILE = "mortality_china_2000.csv"  # deaths per 1,000, male and female
 
 #: Keys every input table must have, and the only ones it may have.
 FIELDS = ("unit", "years", "values", "source")
@@ -361,3 +373,81 @@ def yearly_input(series: InputSeries, years, after: str | float = "mean") -> np.
     inside = requested <= last
     out[inside] = series.values[requested[inside] - first]
     return out
+
+
+@dataclass(frozen=True)
+class AgeGroups:
+    """A table by age group, as read from a CSV file of ``model/data/``.
+
+    Attributes
+    ----------
+    start, end : numpy.ndarray of int
+        First and last age of each group (years).
+    columns : dict of str to numpy.ndarray
+        The value columns by header name, one value per group.
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    columns: dict[str, np.ndarray]
+
+
+def read_age_groups(path: str | Path) -> AgeGroups:
+    """Read a table by age group: ``age_start,age_end,<columns...>``, ``#`` comments.
+
+    Raises
+    ------
+    model.errors.InputError
+        If the file is missing, or a row is not whole ages and numbers.
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(line for line in handle if not line.startswith("#")))
+    except FileNotFoundError:
+        raise InputError(path, "file", "no such file") from None
+    header, body = rows[0], rows[1:]
+    try:
+        start = np.array([int(r[0]) for r in body])
+        end = np.array([int(r[1]) for r in body])
+        columns = {name: np.array([float(r[i]) for r in body]) for i, name in
+                   enumerate(header) if i >= 2}  # fmt: skip
+    except (ValueError, IndexError) as err:
+        raise InputError(path, "rows", f"not whole ages and numbers ({err})") from None
+    return AgeGroups(start, end, columns)
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Every data file of the model, read once and handed to the sectors.
+
+    Attributes
+    ----------
+    inputs : dict of str to InputSeries
+        The exogenous inputs (`load_inputs`).
+    population_2015 : AgeGroups
+        End-2015 residents by five-year group, column ``thousands``.
+    mortality_2000 : AgeGroups
+        China 2000 census death rates by five-year group (per mille), columns
+        ``male`` and ``female``.
+    """
+
+    inputs: dict[str, InputSeries]
+    population_2015: AgeGroups
+    mortality_2000: AgeGroups
+
+
+def load_data(folder: str | Path = DATA_DIR) -> ModelData:
+    """Read and check every data file in ``folder`` (default: the shipped ``model/data``)."""
+    folder = Path(folder)
+    return ModelData(
+        inputs=load_inputs(folder / DEFAULT_PATH.name),
+        population_2015=read_age_groups(folder / POPULATION_2015_FILE),
+        mortality_2000=read_age_groups(folder / MORTALITY_FILE),
+    )
+
+
+@functools.cache
+def shipped_data() -> ModelData:
+    """The shipped data (``model/data``), read once per process."""
+    return load_data()

@@ -27,7 +27,6 @@ from anshan_housing.model.parameters import (
 )
 
 VALUES_FILE_TABLES = ("values", "meta", "fit", "statistics", "uncertainty")
-CALIBRATED_FILE = Path(__file__).resolve().parent.parent / "calibration" / "calibrated.toml"
 
 
 def load_run_values(
@@ -40,9 +39,9 @@ def load_run_values(
     params_file : str or Path, optional
         Either a values file (a ``[values]`` table of name = number, as written by
         ``anshan-housing calibrate --out``) applied over the shipped parameter table,
-        or a whole parameter table in the format of ``model/parameters.toml``. By
-        default the committed calibration ``calibration/calibrated.toml`` when it
-        exists, else the shipped defaults.
+        or a whole parameter table in the format of ``model/parameters.toml``. None:
+        the shipped table's own values (the application layer chooses the default
+        file: :func:`anshan_housing.calibration.default_run_values`).
 
     Returns
     -------
@@ -51,9 +50,7 @@ def load_run_values(
     """
     table = load_parameters()
     if params_file is None:
-        if not CALIBRATED_FILE.exists():
-            return table, resolve_values(table), str(DEFAULT_PARAMETER_FILE)
-        params_file = CALIBRATED_FILE
+        return table, resolve_values(table), str(DEFAULT_PARAMETER_FILE)
     path = Path(params_file)
     raw = read_toml(path)
     if "values" in raw:

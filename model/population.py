@@ -19,20 +19,19 @@ Feedback loops
     in the housing market feeds back to it in this version.
 
 Sources are in ``model/parameters.toml`` and the headers of the CSV files in
-``model/data/``; the seed's 2019 figures are the calibration targets.
+``model/data/``, which :mod:`model.inputs` reads and the engine hands in; the seed's
+2019 figures are the calibration targets.
 """
 
 from __future__ import annotations
 
-import csv
 from functools import cache
-from pathlib import Path
 
 import numpy as np
+from anshan_housing.model.inputs import AgeGroups
 from anshan_housing.model.variables import Variable
 from scipy.interpolate import PchipInterpolator
 
-DATA = Path(__file__).with_name("data")
 N_AGES = 101  # single years 0..99 and the open group 100+
 AGES = np.arange(N_AGES)
 AREAS = ("urban", "rural")
@@ -70,24 +69,14 @@ VARIABLES = (
 )  # fmt: skip
 
 
-def _read_groups(name: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    with (DATA / name).open(newline="") as handle:
-        rows = [r for r in csv.reader(line for line in handle if not line.startswith("#"))]
-    header, body = rows[0], rows[1:]
-    start = np.array([int(r[0]) for r in body])
-    end = np.array([int(r[1]) for r in body])
-    columns = [np.array([float(r[i]) for r in body]) for i in range(2, len(header))]
-    return start, end, columns
-
-
-@cache
-def initial_age_shape() -> np.ndarray:
+def initial_age_shape(groups: AgeGroups) -> np.ndarray:
     """End-2015 age distribution of residents, shares summing to 1, shape ``(age,)``.
 
-    Five-year groups of ``data/population_2015.csv`` split into single years by a
-    monotone cubic through the cumulative counts (group totals kept exactly).
+    ``groups`` (column ``thousands``, ``data/population_2015.csv``) are five-year groups,
+    split into single years by a monotone cubic through the cumulative counts (group
+    totals kept exactly).
     """
-    start, end, (thousands,) = _read_groups("population_2015.csv")
+    start, end, thousands = groups.start, groups.end, groups.columns["thousands"]
     edges = np.append(start, end[-1] + 1).astype(float)
     cumulative = np.append(0.0, np.cumsum(thousands))
     # a monotone (PCHIP) curve through the cumulative counts keeps every group's total
@@ -97,14 +86,15 @@ def initial_age_shape() -> np.ndarray:
     return shape / shape.sum()
 
 
-@cache
-def base_mortality() -> np.ndarray:
+def base_mortality(groups: AgeGroups) -> np.ndarray:
     """Death rates by single year of age at ``mortality_scale = 1`` (1/year).
 
-    Mean of the male and female China 2000 rates, log-linear between group midpoints
-    from age 5, infant and 1-4 rates from Liaoning, 100+ extrapolated from 90-99.
+    Mean of the male and female China 2000 rates of ``groups`` (per mille,
+    ``data/mortality_china_2000.csv``), log-linear between group midpoints from age 5,
+    infant and 1-4 rates from Liaoning, 100+ extrapolated from 90-99.
     """
-    start, end, (male, female) = _read_groups("mortality_china_2000.csv")
+    start, end = groups.start, groups.end
+    male, female = groups.columns["male"], groups.columns["female"]
     rate = (male + female) / 2 / 1000
     mid = (start + end) / 2
     old = slice(1, None)  # groups from 5-9 on
@@ -154,14 +144,15 @@ def fertility_shape(mean_age: np.ndarray, spread: float = 5.0) -> np.ndarray:
     return w / w.sum(axis=1, keepdims=True)
 
 
-def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def initial_state(p: dict[str, np.ndarray], age_shape: np.ndarray) -> dict[str, np.ndarray]:
     """Population at the end of 2015, shape ``(member, area, age)`` (persons).
 
-    The age shape is ``initial_age_shape()`` scaled to ``population_2015``; people 60+
+    The age shape (shares by age, :func:`initial_age_shape`) is scaled to
+    ``population_2015``; people 60+
     are urban in the 2015 registered proportion, the younger ones take the rest of
     ``urban_share_2015``.
     """
-    total = p["population_2015"][:, None] * initial_age_shape()[None, :]
+    total = p["population_2015"][:, None] * age_shape[None, :]
     elderly = AGES >= ELDERLY_AGE
     old = total[:, elderly].sum(axis=1)
     young = total[:, ~elderly].sum(axis=1)
@@ -174,7 +165,7 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"population": pop}
 
 
-def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
+def schedules(p: dict[str, np.ndarray], dt: float, mortality: np.ndarray) -> dict[str, np.ndarray]:
     """Per-member demographic schedules, recomputed only when parameters change.
 
     Parameters
@@ -185,6 +176,8 @@ def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
         Time step (years). Exits from an age group are limited to what it holds in
         one step (an explicit clip), so no stock goes negative however extreme the
         rates; the clip scales death, out-migration and urbanisation alike.
+    mortality : ndarray, shape (age,)
+        Death rates at ``mortality_scale = 1`` (1/year, :func:`base_mortality`).
 
     Returns
     -------
@@ -200,7 +193,7 @@ def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
         schedules (:func:`age_weights`).
     """
     profile = migration_profile()
-    mortality = p["mortality_scale"][:, None] * base_mortality()[None, :]
+    mortality = p["mortality_scale"][:, None] * mortality[None, :]
     out_rate = p["out_migration_rate"][:, None] * profile[None, :]
     urban_rate = p["urbanisation_rate"][:, None] * profile[None, :]
     exit_rate = np.stack([mortality + out_rate, mortality + out_rate + urban_rate], axis=1)
@@ -225,9 +218,12 @@ def schedules(p: dict[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
     }
 
 
-def age_weights() -> dict[str, np.ndarray]:
-    """Shared age schedules whose population-weighted sums give the flow totals."""
-    return {"mortality": base_mortality(), "migration": migration_profile()}
+def age_weights(mortality: np.ndarray) -> dict[str, np.ndarray]:
+    """Shared age schedules whose population-weighted sums give the flow totals.
+
+    ``mortality`` is :func:`base_mortality` (1/year by age).
+    """
+    return {"mortality": mortality, "migration": migration_profile()}
 
 
 def rates(

@@ -16,11 +16,11 @@ receipts -> rental housing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import cache
+from dataclasses import dataclass
 
 import numpy as np
 from anshan_housing.model import demand, developers, households, population, price, rental, supply
-from anshan_housing.model.inputs import load_inputs, yearly_input
+from anshan_housing.model.inputs import MEAN_YEARS, ModelData, shipped_data, yearly_input
 from anshan_housing.model.population import AREAS, ELDERLY_AGE, N_AGES, URBAN
 
 VARIABLES = (
@@ -60,14 +60,70 @@ INPUT_UNITS = {
 }
 
 
-@cache
-def seed_inputs() -> dict:
-    """The shipped input table (``model/data/inputs.toml``), read once."""
-    return load_inputs()
+@dataclass(frozen=True)
+class Constants:
+    """Arrays that the data fix for a whole run, computed once from :class:`ModelData`.
+
+    Attributes
+    ----------
+    age_shape : ndarray, shape (age,)
+        End-2015 residents by single year of age, shares summing to 1.
+    mortality : ndarray, shape (age,)
+        Death rates by age at ``mortality_scale = 1`` (1/year).
+    heads_2015 : float
+        Household heads per resident at headship level 1 with the end-2015 age shape.
+    basis_names : tuple of str
+        Names of the age schedules the sectors sum population over.
+    basis : ndarray, shape (age, K)
+        Those schedules as columns.
+    income_2015 : float
+        Urban disposable income of 2015 (yuan/year), for the growth of 2016.
+    provident_reference : float
+        Mean provident-fund lending 2016-2019 (亿元/year), the credit reference.
+    """
+
+    age_shape: np.ndarray
+    mortality: np.ndarray
+    heads_2015: float
+    basis_names: tuple[str, ...]
+    basis: np.ndarray
+    income_2015: float
+    provident_reference: float
 
 
-def default_inputs(years: np.ndarray) -> dict[str, np.ndarray]:
-    """Yearly exogenous inputs for ``years`` from ``model/data/inputs.toml``.
+def constants(data: ModelData) -> Constants:
+    """The run's fixed arrays from the model's data files (read by :mod:`model.inputs`)."""
+    age_shape = population.initial_age_shape(data.population_2015)
+    mortality = population.base_mortality(data.mortality_2000)
+    weights = {
+        "all": np.ones(N_AGES),
+        "elderly": (np.arange(N_AGES) >= ELDERLY_AGE).astype(float),
+        **population.age_weights(mortality),
+        **households.age_weights(mortality),
+    }
+    income = data.inputs["urban_disposable_income"]
+    lending = data.inputs["provident_lending"]
+    window = (lending.years >= MEAN_YEARS[0]) & (lending.years <= MEAN_YEARS[1])
+    return Constants(
+        age_shape=age_shape,
+        mortality=mortality,
+        heads_2015=households.heads_per_person(age_shape),
+        basis_names=tuple(weights),
+        basis=np.column_stack(list(weights.values())),
+        income_2015=float(income.values[income.years == 2015][0]),
+        provident_reference=float(np.mean(lending.values[window])),
+    )
+
+
+def default_inputs(years: np.ndarray, data: ModelData | None = None) -> dict[str, np.ndarray]:
+    """Yearly exogenous inputs for ``years`` from the input table.
+
+    Parameters
+    ----------
+    years : ndarray of int
+        Calendar years, 2016 or later.
+    data : ModelData, optional
+        The model's data; the shipped ``model/data`` by default.
 
     Returns
     -------
@@ -76,7 +132,7 @@ def default_inputs(years: np.ndarray) -> dict[str, np.ndarray]:
         kind (households/year), urban disposable income (yuan/year; after 2019 grown
         at the 2016-2019 mean rate), provident-fund lending (亿元/year).
     """
-    table = seed_inputs()
+    table = (data or shipped_data()).inputs
     out = {name: yearly_input(table[name], years, after=how)
            for name, how in INPUT_CONTINUATION.items()}  # fmt: skip
     income = table["urban_disposable_income"]
@@ -90,23 +146,13 @@ def default_inputs(years: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def income_2015() -> float:
-    """Urban disposable income of 2015 (yuan/year), for the growth of 2016."""
-    income = seed_inputs()["urban_disposable_income"]
-    return float(income.values[income.years == 2015][0])
-
-
-def provident_reference() -> float:
-    """Mean provident-fund lending 2016-2019 of the seed (亿元/year), the credit reference."""
-    lending = seed_inputs()["provident_lending"]
-    return float(np.mean(lending.values[(lending.years >= 2016) & (lending.years <= 2019)]))
-
-
-def year_inputs(inputs: Mapping[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
+def year_inputs(
+    inputs: Mapping[str, np.ndarray], index: int, fixed: Constants
+) -> dict[str, np.ndarray]:
     """Inputs of simulation year ``index`` (0 = 2016) as the sectors use them."""
     income = inputs["urban_disposable_income"]
     lending = inputs["provident_lending"]
-    previous = income[index - 1] if index > 0 else income_2015()
+    previous = income[index - 1] if index > 0 else fixed.income_2015
     return {
         "land_transacted": np.asarray(inputs["land_transacted"][index], float),
         "resettlement_cash": np.asarray(inputs["resettlement_cash"][index], float),
@@ -115,15 +161,15 @@ def year_inputs(inputs: Mapping[str, np.ndarray], index: int) -> dict[str, np.nd
         "income_growth": np.asarray(income[index] / previous - 1.0, float),
         "income_reference": np.asarray(income[0], float),
         "provident_lending": np.asarray(lending[index], float),
-        "provident_reference": np.asarray(provident_reference(), float),
+        "provident_reference": np.asarray(fixed.provident_reference, float),
     }
 
 
-def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def initial_state(p: dict[str, np.ndarray], fixed: Constants) -> dict[str, np.ndarray]:
     """All stocks at the end of 2015, each with a leading member axis."""
-    state = population.initial_state(p)
+    state = population.initial_state(p, fixed.age_shape)
     state.update(supply.initial_state(p))
-    urban = households.households(state["population"], p, 0.0)[:, URBAN]
+    urban = households.households(state["population"], p, fixed.heads_2015)[:, URBAN]
     state["households_reference"] = urban * (
         1.0 - p["household_growth_2015"] * p["household_smoothing_time"]
     )
@@ -135,46 +181,38 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return state
 
 
-def _age_basis() -> tuple[tuple[str, ...], np.ndarray]:
-    """Names and matrix (age, K) of every age schedule the sectors sum population over."""
-    weights = {
-        "all": np.ones(N_AGES),
-        "elderly": (np.arange(N_AGES) >= ELDERLY_AGE).astype(float),
-        **population.age_weights(),
-        **households.age_weights(),
-    }
-    return tuple(weights), np.column_stack(list(weights.values()))
-
-
-AGE_BASIS_NAMES, AGE_BASIS = _age_basis()
-SUMS_CACHE = "age_sums_cache"  # key of the age sums observe() leaves for the next step
-
-
-def age_sums(pop: np.ndarray) -> dict[str, np.ndarray]:
+def age_sums(pop: np.ndarray, fixed: Constants) -> dict[str, np.ndarray]:
     """Population summed over age with each shared weight, (member, area) each.
 
     One matrix product reads the population once for all of them.
     """
     n, areas, ages = pop.shape
-    sums = (pop.reshape(n * areas, ages) @ AGE_BASIS).reshape(n, areas, -1)
-    return {name: sums[:, :, j] for j, name in enumerate(AGE_BASIS_NAMES)}
+    sums = (pop.reshape(n * areas, ages) @ fixed.basis).reshape(n, areas, -1)
+    return {name: sums[:, :, j] for j, name in enumerate(fixed.basis_names)}
 
 
-def prepare(p: dict[str, np.ndarray], dt: float, x: dict[str, np.ndarray]) -> dict:
+def prepare(
+    p: dict[str, np.ndarray], dt: float, x: dict[str, np.ndarray], fixed: Constants
+) -> dict:
     """Quantities that change only with parameters and yearly inputs ``x``."""
-    derived = population.schedules(p, dt)
+    derived = population.schedules(p, dt, fixed.mortality)
     if not derived["unclipped"]:
         derived["dissolution_weights"] = households.dissolution_weights(p, derived)
     derived["inputs"] = x
+    derived["fixed"] = fixed
     urban_2015 = p["urban_share_2015"] * p["population_2015"]  # as in initial_state
     derived["floor_area_2015"] = p["housing_stock_2015"] / urban_2015
     return derived
 
 
 def demography(
-    state: dict, p: dict, derived: dict, t: float, dt: float
+    state: dict, p: dict, derived: dict, t: float, dt: float, sums: dict | None = None
 ) -> tuple[np.ndarray, dict, dict]:
     """The population's increment over one step and what the market needs of it.
+
+    ``sums`` are the population's age sums (:func:`age_sums`) when the caller has them
+    for this very state (the engine keeps those of the month-end record for the next
+    step); they are computed otherwise.
 
     Returns
     -------
@@ -187,16 +225,17 @@ def demography(
         residents (persons), shape (member,): held for the whole step by the market.
     """
     pop = state["population"]
-    sums = derived.pop(SUMS_CACHE, None)  # left by observe() when the state is unchanged
+    fixed = derived["fixed"]
     if sums is None:
-        sums = age_sums(pop)
+        sums = age_sums(pop, fixed)
     pop_step, flows = population.rates(pop, derived, p, sums, dt)
+    level = households.headship_level(p, fixed.heads_2015, t)
     dissolved = households.dissolution(
-        pop, derived.get("dissolution_weights"), p, sums, bool(derived["unclipped"]), t
+        pop, derived.get("dissolution_weights"), p, sums, bool(derived["unclipped"]), level
     )
     flows["household_dissolution"] = dissolved
     drivers = {
-        "urban_households": households.households_from_sums(sums, p, t)[:, URBAN],
+        "urban_households": households.households_from_sums(sums, level)[:, URBAN],
         "urban_dissolved": dissolved[:, URBAN],
         "urban_residents": np.maximum(sums["all"][:, URBAN], 1.0),  # a city emptied in a test
     }
@@ -257,8 +296,12 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
     return steps, flows
 
 
-def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tuple[dict, dict]:
+def increments(
+    state: dict, p: dict, derived: dict, t: float, dt: float, sums: dict | None = None
+) -> tuple[dict, dict]:
     """Euler increments of all the stocks over one step and the flows to record.
+
+    ``sums`` as in :func:`demography`.
 
     Returns
     -------
@@ -267,24 +310,29 @@ def increments(state: dict, p: dict, derived: dict, t: float, dt: float) -> tupl
     flows : dict of str to ndarray
         Recorded flows (per year) and month-averaged auxiliaries.
     """
-    pop_step, flows, drivers = demography(state, p, derived, t, dt)
+    pop_step, flows, drivers = demography(state, p, derived, t, dt, sums)
     steps, market_flows = market(state, p, derived, drivers, dt)
     steps["population"] = pop_step
     flows.update(market_flows)
     return steps, flows
 
 
-def observe(state: dict, p: dict, t: float, cache: dict | None = None) -> dict[str, np.ndarray]:
+def observe(
+    state: dict, p: dict, derived: dict, t: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Stocks and auxiliaries to record at the end of a month (``t`` in years).
 
-    ``cache`` (the block's derived quantities) receives the population's age sums, which
-    the next step's :func:`increments` reuses: nothing changes the population in
-    between except ageing, after which the cache is rebuilt.
+    Returns
+    -------
+    levels : dict of str to ndarray
+        The recorded levels.
+    sums : dict of str to ndarray
+        The population's age sums (:func:`age_sums`), which the caller may hand to
+        the next step while the population is unchanged.
     """
-    sums = age_sums(state["population"])
-    if cache is not None:
-        cache[SUMS_CACHE] = sums
-    hh = households.households_from_sums(sums, p, t)
+    fixed = derived["fixed"]
+    sums = age_sums(state["population"], fixed)
+    hh = households.households_from_sums(sums, households.headship_level(p, fixed.heads_2015, t))
     by_area = sums["all"]
     total_hh = hh[:, 0] + hh[:, 1]
     levels = {
@@ -302,14 +350,14 @@ def observe(state: dict, p: dict, t: float, cache: dict | None = None) -> dict[s
         "rental_waiting": state["rental_waiting"],
     }
     levels.update(supply.observe(state))
-    return levels
+    return levels, sums
 
 
 def new_year(state: dict, p: dict, x: dict[str, np.ndarray]) -> None:
     """The 1 January events: ageing of the population; the year's land quota (ha/year).
 
-    A policy hook running after this may replace ``state["land_quota"]`` and ask for
-    fast release (``state["land_fast"]`` = 1).
+    The quota is the year's input; the engine then applies the policy's decision
+    (:mod:`model.policy`), which may replace it and ask for fast release.
     """
     population.age_one_year(state["population"])
     state["land_quota"][:] = x["land_transacted"]

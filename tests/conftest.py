@@ -6,8 +6,8 @@ import struct
 
 import numpy as np
 import pytest
+from anshan_housing.calibration import default_run_values
 from anshan_housing.model.engine import simulate
-from anshan_housing.model.io import load_run_values
 from anshan_housing.model.parameters import load_parameters, resolve_values
 
 
@@ -25,7 +25,7 @@ def defaults(table):
 @pytest.fixture(scope="session")
 def run_values():
     """Values every command uses: the committed calibration over the defaults."""
-    return load_run_values()[1]
+    return default_run_values()[1]
 
 
 @pytest.fixture(scope="session")

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 from anshan_housing import cli
+from anshan_housing.calibration import default_run_values
 from anshan_housing.calibration.observed import load_observed
 from anshan_housing.model.engine import simulate
 from anshan_housing.model.errors import InputError
-from anshan_housing.model.io import load_run_values, save_netcdf
+from anshan_housing.model.io import save_netcdf
 from anshan_housing.model.parameters import DEFAULT_PARAMETER_FILE
 from click.testing import CliRunner
 
@@ -451,7 +452,7 @@ def _params():
 def saved_run(tmp_path_factory) -> bytes:
     """Bytes of a small run file (2016 only), for the plot cases."""
     path = tmp_path_factory.mktemp("saved") / "run.nc"
-    save_netcdf(simulate(load_run_values()[1], end_year=2016), path)
+    save_netcdf(simulate(default_run_values()[1], end_year=2016), path)
     return path.read_bytes()
 
 

@@ -6,13 +6,12 @@ import tomllib
 
 import numpy as np
 import pytest
-from anshan_housing.calibration import fit
+from anshan_housing.calibration import CALIBRATED_FILE, fit
 from anshan_housing.calibration.objective import Objective, load_setup
 from anshan_housing.calibration.observed import load_observed
 from anshan_housing.cli import main
 from anshan_housing.model.engine import simulate
 from anshan_housing.model.errors import InputError
-from anshan_housing.model.io import CALIBRATED_FILE
 from anshan_housing.model.parameters import resolve_values
 from click.testing import CliRunner
 

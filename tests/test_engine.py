@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from anshan_housing.model.engine import Shock, simulate, steps_per_month
 from anshan_housing.model.errors import InputError
+from anshan_housing.model.policy import LandDecision
 
 
 @pytest.mark.parametrize("dt, k", [(1 / 12, 1), (1 / 24, 2), (1 / 48, 4), (1 / 120, 10)])
@@ -83,26 +84,55 @@ def test_bad_shocks_refused(run_values, shock, match):
         simulate(run_values, shocks=[shock])
 
 
-def test_year_hooks_fire_every_january_after_ageing(run_values):
+def test_policy_sees_last_year_every_january(run_values):
     seen = []
 
-    def hook(clock, state, params):
-        seen.append((clock.year, clock.month, float(state["population"][..., 0].sum())))
+    def policy(observation):
+        seen.append(observation)
+        return None
 
-    simulate(run_values, year_hooks=[hook], record_age=False)
-    assert [y for y, _, _ in seen] == list(range(2016, 2026))
-    assert all(month == 1 for _, month, _ in seen)
-    assert all(age0 == 0.0 for *_, age0 in seen)  # ageing emptied age 0 first
+    ds = simulate(run_values, policy=policy, record_age=False).isel(member=0)
+    assert [o.year for o in seen] == list(range(2016, 2026))
+    first = seen[0]
+    assert first.sales_last_year == 0.0 and np.isinf(first.clearance_last_year)
+    for o in seen[1:]:
+        last = o.year - 1
+        inventory = float(ds["residential_inventory_yearly"].sel(year=last))
+        assert o.inventory[0] == pytest.approx(inventory, rel=1e-12)
+        sold = float(ds["sales_yearly"].sel(year=last))
+        assert o.sales_last_year[0] == pytest.approx(sold, rel=1e-12)
+        assert o.clearance_last_year[0] == pytest.approx(12 * inventory / sold, rel=1e-12)
+        land = float(ds["land_transacted_yearly"].sel(year=last))
+        assert o.quota_last_year[0] == pytest.approx(land, rel=1e-12)
+        assert not o.inventory.flags.writeable  # read-only: the policy cannot write back
 
 
-def test_hook_parameter_change_takes_effect(run_values):
-    def stop_immigration_2018(clock, state, params):
-        if clock.year == 2018:
-            params["in_migration"][:] = 0.0
+def test_policy_decision_is_applied_from_its_year(run_values):
+    def freeze_2018(observation):
+        return LandDecision(np.zeros(1)) if observation.year >= 2018 else None
 
-    ds = simulate(run_values, year_hooks=[stop_immigration_2018], record_age=False)
-    assert float(ds["in_migration_yearly"].sel(year=2018).sum()) == 0.0
-    assert float(ds["in_migration_yearly"].sel(year=2017).sum()) > 0.0
+    base = simulate(run_values, record_age=False).isel(member=0)
+    ds = simulate(run_values, policy=freeze_2018, record_age=False).isel(member=0)
+    land = ds["land_transacted_yearly"]
+    assert float(land.sel(year=slice(2018, 2025)).sum()) == 0.0
+    np.testing.assert_array_equal(
+        land.sel(year=2017).values, base["land_transacted_yearly"].sel(year=2017).values
+    )
+    assert float(base["land_transacted_yearly"].sel(year=2018)) > 0.0
+
+
+@pytest.mark.parametrize(
+    "decision, match",
+    [
+        (LandDecision(np.array([-1.0])), "finite and >= 0"),
+        (LandDecision(np.array([np.nan])), "finite and >= 0"),
+        (LandDecision(np.ones(3)), "shape"),
+        (LandDecision(np.ones(1), fast=0.5), "0 or 1"),
+    ],
+)
+def test_bad_land_decision_refused(run_values, decision, match):
+    with pytest.raises(ValueError, match=match):
+        simulate(run_values, policy=lambda observation: decision, end_year=2016)
 
 
 def test_end_year_before_start_refused(run_values):

@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 import pytest
+from anshan_housing.calibration import default_run_values
 from anshan_housing.experiments.policies import (
     PLAN_END,
     POLICY_SETTINGS,
@@ -35,9 +36,9 @@ from anshan_housing.experiments.scenarios import (
 )
 from anshan_housing.model.delays import limit_outflows
 from anshan_housing.model.engine import Shock, simulate
-from anshan_housing.model.io import load_run_values
+from anshan_housing.model.inputs import shipped_data
 from anshan_housing.model.parameters import load_parameters
-from anshan_housing.model.system import default_inputs, income_2015
+from anshan_housing.model.system import constants, default_inputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,7 +85,7 @@ PIPELINE = ("land_bank", "construction", "presale_unsold", "presale_sold", "comp
 @functools.cache
 def run_values() -> dict:
     """The values every command uses: the committed calibration over the defaults."""
-    return load_run_values()[1]
+    return default_run_values()[1]
 
 
 def members(ds, name: str) -> np.ndarray:
@@ -153,12 +154,15 @@ def _inputs(name: str, change) -> dict[str, np.ndarray]:
     return inputs
 
 
+INCOME_2015 = constants(shipped_data()).income_2015  # yuan/year
+
+
 def _income_growing(rate: float):
-    return lambda income, years: income_2015() * (1.0 + rate) ** (years - 2015)
+    return lambda income, years: INCOME_2015 * (1.0 + rate) ** (years - 2015)
 
 
 MEAN_INCOME_GROWTH = float(
-    (default_inputs(YEARS)["urban_disposable_income"][3] / income_2015()) ** (1 / 4) - 1
+    (default_inputs(YEARS)["urban_disposable_income"][3] / INCOME_2015) ** (1 / 4) - 1
 )  # 2016-2019 mean growth, about 6.5 %/year
 
 # Each extreme: keyword arguments of simulate (inputs, shocks) and parameter changes.
@@ -514,7 +518,7 @@ def test_heun_error_shrinks_faster_than_euler():
 
 @functools.cache
 def scenario_run(path):
-    table, values, _ = load_run_values()
+    table, values, _ = default_run_values()
     return run_scenario(load_scenario(path, table), values, record_age=False).isel(member=0)
 
 
