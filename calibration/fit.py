@@ -194,11 +194,6 @@ def fit_table(
     return table
 
 
-def run_with(values: Mapping[str, float], end_year: int = 2025):
-    """One run with ``values`` (a convenience for reports)."""
-    return simulate(dict(values), end_year=end_year)
-
-
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -80,18 +80,6 @@ class FitStatistics:
     us: float
     uc: float
     single_point: bool = False
-
-    def as_dict(self) -> dict[str, int | float | bool]:
-        """Return the fields as a plain dict (Python int, float and bool).
-
-        Returns
-        -------
-        dict
-            ``{"n": ..., "mape": ..., "r2": ..., "rmspe": ..., "mse": ..., "um": ...,
-            "us": ..., "uc": ..., "single_point": ...}``, in that order; fractions as
-            in the attributes (not percent).
-        """
-        return asdict(self)
 
 
 def _as_series(values, name: str) -> np.ndarray:

@@ -326,6 +326,7 @@ def run_scenario(
             "scenario": scenario.name,
             "scenario_description": scenario.description,
             "policy": scenario.policy,
+            **_scenario_file(scenario),
             **(attrs or {}),
         },  # fmt: skip
     )

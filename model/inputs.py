@@ -210,6 +210,16 @@ def _check_table(name: str, table, source: str) -> InputSeries:
             f"{len(values)} values {values} for {len(years)} years {years}; "
             "allowed: exactly one value per year",
         )
+    _check_values(name, values, source)
+    years_arr = np.array(years, dtype=int)
+    values_arr = np.array(values, dtype=float)
+    years_arr.flags.writeable = False
+    values_arr.flags.writeable = False
+    return InputSeries(name, expected_unit, years_arr, values_arr, text.strip())
+
+
+def _check_values(name: str, values: list, source: str) -> None:
+    """Refuse a value that is not a non-negative finite number."""
     for v in values:
         if not _is_number(v):
             raise InputError(
@@ -223,11 +233,6 @@ def _check_table(name: str, table, source: str) -> InputSeries:
                 f"{name}.values",
                 f"value {v!r} is not allowed; allowed: non-negative finite numbers",
             )
-    years_arr = np.array(years, dtype=int)
-    values_arr = np.array(values, dtype=float)
-    years_arr.flags.writeable = False
-    values_arr.flags.writeable = False
-    return InputSeries(name, expected_unit, years_arr, values_arr, text.strip())
 
 
 def load_inputs(path: str | Path | None = None) -> dict[str, InputSeries]:

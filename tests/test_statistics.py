@@ -1,5 +1,6 @@
 """Tests of calibration/statistics.py: known answers, Theil's decomposition, refusals."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -117,7 +118,7 @@ def test_single_point():
 
 def test_accepts_lists_and_returns_plain_python_types():
     stats = fit_statistics([1, 2, 4], [1, 2, 3])
-    d = stats.as_dict()
+    d = dataclasses.asdict(stats)
     assert list(d) == ["n", "mape", "r2", "rmspe", "mse", "um", "us", "uc", "single_point"]
     assert type(d["n"]) is int and type(d["single_point"]) is bool
     assert all(type(d[k]) is float for k in ("mape", "r2", "rmspe", "mse", "um", "us", "uc"))
