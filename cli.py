@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import click
-import numpy as np
 from anshan_housing.calibration import default_run_values
 from anshan_housing.model.errors import InputError
 
@@ -133,14 +132,11 @@ def params(params_file):
 
     Example: anshan-housing params --params calibration/calibrated.toml
     """
+    from anshan_housing.model.parameters import format_parameters
+
     table, values, label = default_run_values(params_file)
     click.echo(f"parameters ({len(table)}; values from {label})")
-    click.echo(f"{'name':<28} {'value':>12} {'unit':<18} {'lower':>10} {'upper':>10}  source")
-    for name, par in table.items():
-        click.echo(
-            f"{name:<28} {float(np.mean(values[name])):>12.6g} {par.unit:<18} "
-            f"{par.lower:>10.4g} {par.upper:>10.4g}  {par.source}"
-        )
+    click.echo(format_parameters(table, values))
 
 
 @main.command()
@@ -198,7 +194,12 @@ def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
 
 @main.command()
 @_params_option
-@click.option("--report", is_flag=True, help="Fit table of the parameters in use; no fitting.")
+@click.option(
+    "--report",
+    "report_only",
+    is_flag=True,
+    help="Fit table of the parameters in use; no fitting.",
+)
 @_search_options(maxiter=150, popsize=15, members="free")
 @click.option(
     "--holdout",
@@ -224,34 +225,32 @@ def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
     help="Write the fit figure (fit.png) into this folder.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, out, plot_dir,
+def calibrate(params_file, report_only, seed, maxiter, popsize, holdout, setup_file, out, plot_dir,
               force):  # fmt: skip
     """Fit the model to the seed's 2016-2019 figures and report the fit.
 
     Example: anshan-housing calibrate --out calibrated.toml --plot figures
     """
-    from anshan_housing.calibration import fit
+    from anshan_housing.calibration import fit, report
     from anshan_housing.calibration.objective import load_setup
     from anshan_housing.calibration.observed import load_observed
-    from anshan_housing.model.engine import simulate
     from anshan_housing.model.io import check_output_path
     from anshan_housing.model.parameters import load_parameters, resolve_values
 
     if out:
-        if report:
+        if report_only:
             raise InputError("option --out", out, "--report fits nothing; drop --out")
         check_output_path(out, force)
     if plot_dir:
         _check_plot_dir(plot_dir, force, names=("fit.png",))
     observed = load_observed()
-    if report:
+    if report_only:
         table, values, label = default_run_values(params_file)
         setup = load_setup(table, setup_file)
         click.echo(f"fit of the parameters in {label}")
     else:
         table = load_parameters()
-        _, start, label = default_run_values(params_file) if params_file else (None, None, "")
-        values = start if params_file else resolve_values(table)
+        values = default_run_values(params_file)[1] if params_file else resolve_values(table)
         setup = load_setup(table, setup_file)
         click.echo(
             f"calibrating {len(setup.free)} parameters on {len(setup.series)} series (seed {seed})"
@@ -268,18 +267,10 @@ def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, 
             f"{result.global_objective:.4f} after the global search, "
             f"{result.objective:.4f} after the polish ({result.runs:,} model runs)"
         )
-        click.echo(_uncertainty_table(result))
-    ds = simulate(values)
-    statistics = fit.fit_table(ds, setup, observed)
-    click.echo(_fit_rows(statistics, setup))
-    from anshan_housing.calibration.statistics import fit_statistics
-
-    seed_2019 = observed["population_resident"].sel(year=2019).item()
-    population = ds["population_total"].sel(year=2019).item()
-    statistics["population_resident"] = fit_statistics([population], [seed_2019])
-    area = ds["per_capita_floor_area"].sel(year=2019).item()
-    click.echo(f"2019: residents {population / 1e6:.4f} M (seed 3.553), "
-               f"per-capita floor area {area:.2f} m² (seed 31.6)")  # fmt: skip
+        click.echo(report.format_uncertainty(result))
+    fitted = report.fit_report(values, setup, observed)
+    click.echo(report.format_fit(fitted, setup))
+    click.echo(report.format_seed_2019(fitted))
     if holdout:
         _, errors = fit.out_of_sample(table, setup, resolve_values(table), observed, seed=seed,
                                       maxiter=maxiter, popsize=popsize)  # fmt: skip
@@ -287,15 +278,14 @@ def calibrate(params_file, report, seed, maxiter, popsize, holdout, setup_file, 
         for e in errors:
             click.echo(f"  {e.series:<26} observed {e.observed:>10.2f}  predicted "
                        f"{e.predicted:>10.2f}  error {100 * e.relative:+6.1f} %")  # fmt: skip
-    if out and not report:
-        fit.save_result(result, statistics, out, setup)
+    if out and not report_only:
+        fit.save_result(result, fitted.statistics, out, setup)
         click.echo(f"wrote {out}")
     if plot_dir:
         from anshan_housing.experiments.plots import fit_figure
 
-        mapping = {spec.model: spec.observed for spec in setup.series}
-        mapping["population_total"] = "population_resident"
-        path = fit_figure(ds, observed, statistics, Path(plot_dir) / "fit.png", mapping=mapping,
+        path = fit_figure(fitted.ds, observed, fitted.statistics, Path(plot_dir) / "fit.png",
+                          mapping=report.fit_figure_mapping(setup),
                           title="Calibration 2016-2019: model and seed")  # fmt: skip
         click.echo(f"wrote {path}")
 
@@ -317,9 +307,6 @@ def scenarios():
         click.echo(f"    {scenario.description}")
 
 
-OUTPUT_FILES = ("scorecard.csv", "comparison.nc", "comparison.png")
-
-
 @main.command()
 @click.argument("names", nargs=-1)
 @_params_option
@@ -338,39 +325,26 @@ def compare(names, params_file, out_dir, force):
 
     Example: anshan-housing compare plan-table2 five-category --out results
     """
-    from anshan_housing.experiments.scenarios import (
-        find_scenario,
-        load_scenario,
-        run_scenario,
-        shipped_scenarios,
+    from anshan_housing.experiments.comparison import (
+        OUTPUT_FILES,
+        compare_scenarios,
+        write_comparison,
     )
-    from anshan_housing.experiments.scorecard import format_scorecard, scorecard, scorecard_csv
+    from anshan_housing.experiments.scenarios import find_scenario, load_scenario, shipped_scenarios
+    from anshan_housing.experiments.scorecard import format_scorecard
     from anshan_housing.model.io import provenance
 
     table, values, label = default_run_values(params_file)
     paths = [find_scenario(n) for n in names] if names else shipped_scenarios()
     chosen = [load_scenario(p, table) for p in paths]
-    if len({s.name for s in chosen}) != len(chosen):
-        raise InputError("arguments", "NAMES", "a scenario is named twice")
     if out_dir:
         _check_out_dir(out_dir, OUTPUT_FILES, force)
-    runs = {s.name: run_scenario(s, values, attrs=provenance(label)) for s in chosen}
-    cards = {name: scorecard(ds) for name, ds in runs.items()}
+    comparison = compare_scenarios(chosen, values, attrs=provenance(label))
     click.echo(f"scorecard against the plan's Table 1 (parameters: {label})")
-    click.echo(format_scorecard(cards))
+    click.echo(format_scorecard(comparison.cards))
     if out_dir:
-        from anshan_housing.experiments.comparison import comparison_dataset
-        from anshan_housing.experiments.plots import comparison_figure
-        from anshan_housing.model.io import save_netcdf, write_atomic
-
-        folder = Path(out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        combined = comparison_dataset(runs)
-        write_atomic(folder / "scorecard.csv", lambda t: t.write_text(scorecard_csv(cards)))
-        save_netcdf(combined, folder / "comparison.nc")
-        comparison_figure(combined, folder / "comparison.png")
-        for name in OUTPUT_FILES:
-            click.echo(f"wrote {folder / name}")
+        for path in write_comparison(comparison, out_dir):
+            click.echo(f"wrote {path}")
 
 
 @main.command()
@@ -389,50 +363,21 @@ def optimise(base_name, params_file, seed, maxiter, popsize):
 
     Example: anshan-housing optimise --scenario plan-table2
     """
-    import dataclasses
-
-    from anshan_housing.experiments.optimise import optimise_land
-    from anshan_housing.experiments.policies import PLAN_START
-    from anshan_housing.experiments.scenarios import (
-        find_scenario,
-        load_scenario,
-        run_scenario,
-        shipped_scenarios,
-    )
+    from anshan_housing.experiments.optimise import format_search, search_against_table2
+    from anshan_housing.experiments.scenarios import find_scenario, load_scenario, shipped_scenarios
     from anshan_housing.experiments.scorecard import format_scorecard, scorecard
 
     table, values, label = default_run_values(params_file)
     scenario = load_scenario(find_scenario(base_name), table)
-    known = []  # the shipped policies' land paths seed the search
-    for path in shipped_scenarios():
-        other = load_scenario(path, table)
-        policy = dataclasses.replace(scenario, policy=other.policy,
-                                     policy_settings=other.policy_settings)  # fmt: skip
-        land = run_scenario(policy, values)["land_transacted_yearly"].isel(member=0)
-        known.append(land.values[-5:])
+    others = [load_scenario(path, table) for path in shipped_scenarios()]
     bar = click.progressbar(length=maxiter, label="searching land paths", file=sys.stderr)
     with bar:
-        best = optimise_land(
-            scenario, values, seed=seed, maxiter=maxiter, popsize=popsize, starts=known,
+        search = search_against_table2(
+            scenario, others, values, seed=seed, maxiter=maxiter, popsize=popsize,
             progress=lambda generation, value: bar.update(1),
         )  # fmt: skip
-    table2 = dataclasses.replace(scenario, policy="plan-table2", policy_settings={})
-    searched = dataclasses.replace(scenario, name="optimised", policy="path", policy_settings={},
-                                   path=tuple(best.path), start_year=PLAN_START)  # fmt: skip
-    runs = {
-        "optimised": run_scenario(searched, values),
-        "plan-table2": run_scenario(table2, values),
-    }
-    plan_land = runs["plan-table2"]["land_transacted_yearly"].isel(member=0).values[-5:]
-    click.echo(f"best land path ({best.runs:,} model runs; parameters: {label})")
-    click.echo("year          optimised (ha)   Table 2 (ha)   difference (ha)")
-    for i, (land, plan) in enumerate(zip(best.path, plan_land, strict=True)):
-        click.echo(f"{PLAN_START + i}  {land:>20.1f} {plan:>14.1f} {land - plan:>+17.1f}")
-    click.echo(f"2021-2025 {best.path.sum():>19.1f} {plan_land.sum():>14.1f} "
-               f"{best.path.sum() - plan_land.sum():>+17.1f}")  # fmt: skip
-    click.echo(f"Table 1 targets met: {best.targets_met} of 4 simulated; months of 2021-2025 "
-               f"with the clearance period in 15-18: {best.months_in_band} of 60")  # fmt: skip
-    click.echo(format_scorecard({name: scorecard(ds) for name, ds in runs.items()}))
+    click.echo(format_search(search, label))
+    click.echo(format_scorecard({name: scorecard(ds) for name, ds in search.runs.items()}))
 
 
 SWEEP_FILES = ("sweep.nc", "indices.csv", "robustness.csv", "fan_chart.png", "indices.png",
@@ -634,30 +579,6 @@ def _check_folder(option: str, out_dir: str, names, force: bool) -> None:
 
 def _check_out_dir(out_dir: str, names, force: bool) -> None:
     _check_folder("option --out", out_dir, names, force)
-
-
-def _fit_rows(statistics, setup) -> str:
-    from anshan_housing.calibration.statistics import format_fit_table
-
-    bounds = {spec.observed: spec.mape_bound for spec in setup.series}
-    return format_fit_table([(name, st, bounds.get(name)) for name, st in statistics.items()])
-
-
-def _uncertainty_table(result) -> str:
-    lines = [f"{'parameter':<30} {'value':>12} {'95 % interval':>27}  points  identified"]
-    for name in result.free:
-        low, high = result.intervals.get(name, (np.nan, np.nan))
-        flag = "yes" if result.identified.get(name) else "NO (wider than its range)"
-        lines.append(f"{name:<30} {result.values[name]:>12.5g} [{low:>11.4g}, {high:>11.4g}]"
-                     f"  {result.points.get(name, 0):>6}  {flag}")  # fmt: skip
-    if result.correlation is not None:
-        k = len(result.free)
-        pairs = [(abs(result.correlation[i, j]), result.free[i], result.free[j])
-                 for i in range(k) for j in range(i + 1, k)]  # fmt: skip
-        strong = sorted((p for p in pairs if p[0] > 0.9), reverse=True)[:5]
-        for r, a, b in strong:
-            lines.append(f"warning: |correlation| {r:.2f} between {a} and {b}")
-    return "\n".join(lines)
 
 
 def _check_plot_dir(plot_dir: str, force: bool, names=("population.png", "housing.png")) -> None:

@@ -1,10 +1,17 @@
-"""Scenario runs combined into one Dataset with a ``scenario`` dimension."""
+"""Scenario comparison: runs of several scenarios, their scorecards, one Dataset."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import xarray as xr
+from anshan_housing.experiments.scenarios import Scenario, run_scenario
+from anshan_housing.experiments.scorecard import scorecard, scorecard_csv
+from anshan_housing.model.errors import InputError
+from anshan_housing.model.io import save_netcdf, write_atomic
 
 
 def comparison_dataset(runs: Mapping[str, xr.Dataset]) -> xr.Dataset:
@@ -30,3 +37,47 @@ def comparison_dataset(runs: Mapping[str, xr.Dataset]) -> xr.Dataset:
     )
     combined.attrs.pop("scenario", None)
     return combined
+
+
+#: Files that `write_comparison` writes into its folder.
+OUTPUT_FILES = ("scorecard.csv", "comparison.nc", "comparison.png")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Scenario runs and their Table 1 scorecards, by scenario name."""
+
+    runs: dict[str, xr.Dataset]
+    cards: dict[str, dict]
+
+
+def compare_scenarios(
+    scenarios: Sequence[Scenario],
+    values: Mapping[str, float | np.ndarray],
+    attrs: Mapping[str, object] | None = None,
+) -> Comparison:
+    """Run each scenario on ``values`` and score it against the plan's Table 1.
+
+    Raises
+    ------
+    InputError
+        If two scenarios have the same name.
+    """
+    if len({s.name for s in scenarios}) != len(scenarios):
+        raise InputError("arguments", "NAMES", "a scenario is named twice")
+    runs = {s.name: run_scenario(s, values, attrs=attrs) for s in scenarios}
+    return Comparison(runs, {name: scorecard(ds) for name, ds in runs.items()})
+
+
+def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
+    """Write `OUTPUT_FILES` (scorecard CSV, NetCDF with a ``scenario`` dim, figure)."""
+    from anshan_housing.experiments.plots import comparison_figure
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    combined = comparison_dataset(comparison.runs)
+    text = scorecard_csv(comparison.cards)
+    write_atomic(folder / "scorecard.csv", lambda tmp: tmp.write_text(text))
+    save_netcdf(combined, folder / "comparison.nc")
+    comparison_figure(combined, folder / "comparison.png")
+    return [folder / name for name in OUTPUT_FILES]

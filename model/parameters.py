@@ -276,3 +276,14 @@ def member_arrays(
     return {
         name: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for name, v in values.items()
     }
+
+
+def format_parameters(table: ParameterTable, values: Mapping[str, float | np.ndarray]) -> str:
+    """The parameter table as text: name, value (ensemble mean), unit, range, source."""
+    lines = [f"{'name':<28} {'value':>12} {'unit':<18} {'lower':>10} {'upper':>10}  source"]
+    for name, par in table.items():
+        lines.append(
+            f"{name:<28} {float(np.mean(values[name])):>12.6g} {par.unit:<18} "
+            f"{par.lower:>10.4g} {par.upper:>10.4g}  {par.source}"
+        )
+    return "\n".join(lines)
