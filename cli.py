@@ -186,7 +186,7 @@ def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
         save_netcdf(ds, out)
         click.echo(f"wrote {out}")
     if plot_dir:
-        from anshan_housing.experiments.plots import run_figures
+        from anshan_housing.experiments.figures import run_figures
 
         for path in run_figures(ds, Path(plot_dir)):
             click.echo(f"wrote {path}")
@@ -282,7 +282,7 @@ def calibrate(params_file, report_only, seed, maxiter, popsize, holdout, setup_f
         fit.save_result(result, fitted.statistics, out, setup)
         click.echo(f"wrote {out}")
     if plot_dir:
-        from anshan_housing.experiments.plots import fit_figure
+        from anshan_housing.experiments.figures import fit_figure
 
         path = fit_figure(fitted.ds, observed, fitted.statistics, Path(plot_dir) / "fit.png",
                           mapping=report.fit_figure_mapping(setup),
@@ -513,7 +513,7 @@ def _dask_client(workers, scheduler):
 
 
 def _write_sweep(result, folder: Path, sw) -> None:
-    from anshan_housing.experiments import sweep_plots
+    from anshan_housing.experiments import figures
     from anshan_housing.model.io import save_netcdf, write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -521,15 +521,15 @@ def _write_sweep(result, folder: Path, sw) -> None:
     text = sw.robustness_csv(result.outputs)
     write_atomic(folder / "robustness.csv", lambda t: t.write_text(text))
     written = ["sweep.nc", "robustness.csv"]
-    sweep_plots.fan_chart(result.outputs, folder / "fan_chart.png")
-    sweep_plots.tornado(result.oat, folder / "tornado.png")
+    figures.fan_chart(result.outputs, folder / "fan_chart.png")
+    figures.tornado(result.oat, folder / "tornado.png")
     written += ["fan_chart.png", "tornado.png"]
     if result.indices is not None:
         write_atomic(folder / "indices.csv", lambda t: t.write_text(sw.indices_csv(result.indices)))
         if result.indices.attrs["method"] == "sobol":
-            sweep_plots.sobol_bars(result.indices, folder / "indices.png")
+            figures.sobol_bars(result.indices, folder / "indices.png")
         else:
-            sweep_plots.morris_scatter(result.indices, folder / "indices.png")
+            figures.morris_scatter(result.indices, folder / "indices.png")
         written += ["indices.csv", "indices.png"]
     for name in written:
         click.echo(f"wrote {folder / name}")
@@ -551,7 +551,7 @@ def plot(file, variables, out_dir):
 
     Example: anshan-housing plot results/comparison.nc --var average_price --out figures
     """
-    from anshan_housing.experiments.plots import plot_file
+    from anshan_housing.experiments.figures import plot_file
 
     _check_folder("option --out", out_dir, (), force=True)
     for path in plot_file(file, list(variables) or None, out_dir):

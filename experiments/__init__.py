@@ -1,1 +1,1 @@
-"""Land-supply policies, scenarios, scorecard, sweeps, plots and benchmarks."""
+"""Land-supply policies, scenarios, scorecard, sweeps, figures and benchmarks."""

@@ -71,7 +71,7 @@ def compare_scenarios(
 
 def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
     """Write `OUTPUT_FILES` (scorecard CSV, NetCDF with a ``scenario`` dim, figure)."""
-    from anshan_housing.experiments.plots import comparison_figure
+    from anshan_housing.experiments.figures import comparison_figure
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -27,12 +27,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import xarray as xr
 from anshan_housing.experiments.policies import PLAN_END, PLAN_START
 from anshan_housing.experiments.scenarios import Scenario, run_scenario
 from anshan_housing.experiments.scorecard import TARGETS, target_flags
+from anshan_housing.model.engine import START_YEAR
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.parameters import ParameterTable, read_toml
 from SALib.analyze import morris as morris_analyze
@@ -41,17 +43,30 @@ from SALib.sample import latin
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+
+class Output(NamedTuple):
+    """A yearly output kept by a sweep: its meaning, and whether the fan chart draws it.
+
+    A sweep's outputs carry the model's own ``long_name`` and ``units``; these stand in
+    for a Dataset without them.
+    """
+
+    long_name: str
+    units: str
+    fan: bool = True  # a default panel of `experiments.figures.fan.fan_chart`
+
+
 METHODS = ("lhs", "sobol", "morris")
 MORRIS_LEVELS = 4  # grid levels of the Morris design (SALib's default)
-OUTPUTS = (  # yearly variables kept for fan charts, (scenario, sample, year)
-    "average_price",
-    "clearance_period",
-    "per_capita_floor_area",
-    "residential_inventory_yearly",
-    "population_total",
-    "presale_permits",
-    "land_transacted_yearly",
-)
+OUTPUTS = {  # name: Output; yearly variables kept for fan charts, (scenario, sample, year)
+    "average_price": Output("average commodity housing price", "yuan/m**2"),
+    "clearance_period": Output("clearance period (inventory / monthly sales)", "month"),
+    "per_capita_floor_area": Output("residential floor area per urban resident", "m**2/person"),
+    "residential_inventory_yearly": Output("unsold residential inventory, end of year", "1e4 m**2"),
+    "population_total": Output("resident population, end of year", "person"),
+    "presale_permits": Output("new presale permits", "1e4 m**2/year"),
+    "land_transacted_yearly": Output("residential land transacted", "hectare/year", fan=False),
+}
 CLEARANCE_CAP = 240.0  # months: a clearance period without sales (infinite) counts as 20 years
 METRICS = {  # name: (long name, units)
     "price_2025": ("average price 2025", "yuan/m**2"),
@@ -307,7 +322,7 @@ def sweep(
 
 def outputs_dataset(problem, samples, scenarios, results, method, seed) -> xr.Dataset:
     """Sweep outputs as a Dataset with dims scenario, sample, year, parameter, target."""
-    years = np.arange(2016, PLAN_END + 1)
+    years = np.arange(START_YEAR, PLAN_END + 1)
     names = [s.name for s in scenarios]
     data = {}
     for name in OUTPUTS:

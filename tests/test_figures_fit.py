@@ -1,4 +1,4 @@
-"""Tests of experiments.plots.fit_figure: calibrated series against the seed, with statistics."""
+"""Tests of experiments/figures/fit.py: calibrated series against the seed, with statistics."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import xarray as xr
 from anshan_housing.calibration.observed import load_observed
 from anshan_housing.calibration.statistics import FitStatistics
-from anshan_housing.experiments.plots import fit_figure
+from anshan_housing.experiments.figures.fit import fit_figure
 from anshan_housing.model.errors import InputError
 
 from tests.conftest import png_size

@@ -1,21 +1,16 @@
-"""Tests of experiments/plots.py: figures are written, checked and skipped by name."""
+"""Tests of experiments/figures/run.py: figures are written, checked and skipped by name."""
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from anshan_housing.experiments.plots import (
+from anshan_housing.experiments.figures.run import (
     FIGURES,
     FigureSpec,
-    display_scale,
     panel_figure,
-    plain_text,
     population_figure,
     run_figures,
-    unit_label,
-    units_compatible,
     variable_panels,
 )
 from anshan_housing.model.engine import simulate
@@ -75,10 +70,6 @@ def fake_scenarios():
 
 
 # ---------------------------------------------------------------- run_figures
-
-
-def test_backend_is_agg():
-    assert matplotlib.get_backend().lower() == "agg"
 
 
 def test_run_figures_one_member(ds_one, tmp_path):
@@ -230,35 +221,3 @@ def test_variable_panels_on_model_output_with_area(ds_ensemble, tmp_path, captur
     for ax in captured[0].axes:
         labels = [line.get_label() for line in ax.get_lines()]
         assert labels[:2] == ["urban", "rural"]
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def test_plain_text_drops_chinese():
-    assert plain_text("resident population (常住人口) by area") == ("resident population by area")
-    assert plain_text("sales area 商品房") == "sales area"
-
-
-@pytest.mark.parametrize(
-    ("units", "label"),
-    [("per_mille", "‰"), ("percent", "%"), ("yuan/m**2", "yuan/m²"), ("m**3", "m³")],
-)
-def test_unit_label(units, label):
-    assert unit_label(units) == label
-
-
-def test_display_scale():
-    assert display_scale("person", np.array([3.5e6])) == (1e6, "million persons")
-    assert display_scale("person/year", np.array([-12_300.0])) == (
-        1e3,
-        "thousand persons/yr",
-    )
-    assert display_scale("yuan/m**2", np.array([5e6])) == (1.0, "yuan/m²")
-
-
-def test_units_compatible():
-    assert units_compatible("1e4 m**2", "1e4 m**2/year", "year")
-    assert not units_compatible("1e4 m**2", "1e4 m**2/year", "time")
-    assert not units_compatible("1e8 yuan", "yuan")
-    assert units_compatible("", "yuan")

@@ -1,16 +1,10 @@
-"""Figures of a sensitivity sweep: fan charts, Sobol bars, Morris scatter, tornado.
+"""Figures of a sweep's sensitivity indices: Sobol bars, Morris scatter, tornado.
 
-Every function takes the Datasets written by `experiments.sweep` and a path, draws
-on a figure of its own with matplotlib's Agg backend, writes a PNG (via
-`experiments.plots._save`, which closes the figure) and returns the path. Units,
-unit labels, the seed's observed points and the legend style come from
-`experiments.plots`.
+Every function takes a Dataset written by `experiments.sweep` and a path, draws on a
+figure of its own, writes a PNG and returns the path.
 
 Inputs
 ------
-Sweep outputs ``ds``
-    Yearly outputs on dims ``(scenario, sample, year)`` with attrs ``units`` and
-    ``long_name`` (``average_price``, ``clearance_period`` ...), see `fan_chart`.
 Indices ``idx``
     ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (Sobol) or ``mu_star``,
     ``mu_star_conf``, ``sigma``, ``mu`` (Morris) on dims ``(scenario, metric,
@@ -21,95 +15,36 @@ One-at-a-time bounds ``oat``
     metric, parameter)``, with ``metric_units`` and ``metric_long_name``; see
     `tornado`.
 
-The ``scenario`` dimension may be absent (one scenario). Index and tornado figures
-show one scenario: the first, or the one asked for.
+The ``scenario`` dimension may be absent (one scenario). The figures show one
+scenario: the first, or the one asked for.
 """
 
 from __future__ import annotations
 
-import textwrap
-import warnings
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, never a window; must precede the pyplot import
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
-from anshan_housing.calibration.observed import load_observed  # noqa: E402
-from anshan_housing.experiments.plots import (  # noqa: E402
-    MAX_LINES,
-    MODEL_COLOR,
-    OBSERVED_LABEL,
-    OBSERVED_NAMES,
-    OBSERVED_STYLE,
-    PLAN_PERIOD,
-    SCENARIO_COLORS,
-    TARGET_COLOR,
-    _save,
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from anshan_housing.experiments.figures import common
+from anshan_housing.experiments.figures.common import (
+    SWEEP_WIDTH,
+    _pick_scenario,
+    _require_dims,
+    _scenario_note,
     _source,
+    _wrap,
     display_scale,
+    panel_grid,
     plain_text,
-    plot_observed,
     require,
-    unit_label,
-    units_compatible,
 )
-from anshan_housing.model.errors import InputError  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.legend_handler import HandlerTuple  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import MultipleLocator  # noqa: E402
-
-#: Panels per row; six variables or metrics make a 3 x 2 grid.
-COLUMNS = 3
-
-#: Figure width (inches); at `experiments.plots.DPI` (120) about 1620 px.
-FIGURE_WIDTH = 13.5
-
-#: Yearly outputs drawn by `fan_chart` by default, one panel each.
-FAN_VARIABLES = (
-    "average_price",
-    "clearance_period",
-    "per_capita_floor_area",
-    "residential_inventory_yearly",
-    "population_total",
-    "presale_permits",
-)
-
-#: Model variable -> observed series of `calibration.observed` drawn on its panel.
-FAN_OBSERVED: dict[str, str] = {
-    "average_price": "average_price",
-    "clearance_period": "clearance_period",
-    "per_capita_floor_area": "per_capita_floor_area",
-    "residential_inventory_yearly": OBSERVED_NAMES["residential_inventory_yearly"],
-    "population_total": OBSERVED_NAMES["population_total"],
-    "presale_permits": "presale_permits",
-}
-
-#: Units and long names of the sweep outputs, used when a variable has no attrs.
-FALLBACK_ATTRS: dict[str, tuple[str, str]] = {
-    "average_price": ("yuan/m**2", "average commodity housing price"),
-    "clearance_period": ("month", "clearance period (inventory / monthly sales)"),
-    "per_capita_floor_area": ("m**2/person", "residential floor area per urban resident"),
-    "residential_inventory_yearly": ("1e4 m**2", "unsold residential inventory, end of year"),
-    "population_total": ("person", "resident population, end of year"),
-    "presale_permits": ("1e4 m**2/year", "new presale permits"),
-    "land_transacted_yearly": ("hectare/year", "residential land transacted"),
-}
-
-#: Outer and inner percentile bands (%) of the fan chart; the line is the median.
-OUTER_BAND = (5.0, 95.0)
-INNER_BAND = (25.0, 75.0)
-
-#: The plan's clearance-period band (months) and per-capita floor area target (m²).
-CLEARANCE_TARGET = (15.0, 18.0)
-FLOOR_AREA_TARGET = 36.0
+from anshan_housing.model.errors import InputError
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 #: Parameters labelled by name in each `morris_scatter` panel (largest mu*).
 MORRIS_LABELS = 5
@@ -122,88 +57,14 @@ _SOBOL_VARS = ("S1", "S1_conf", "ST", "ST_conf")
 _MORRIS_VARS = ("mu_star", "mu_star_conf", "sigma")
 _OAT_VARS = ("base", "low", "high")
 
-# The plan's clearance band: hatched grey, as in `experiments.plots.comparison_figure`.
-_TARGET_BAND_STYLE = {
-    "facecolor": (0.35, 0.35, 0.35, 0.12),
-    "edgecolor": TARGET_COLOR,
-    "hatch": "///",
-    "linewidth": 0.8,
-    "zorder": 1.5,
-}
 
-# The plan period 2021-2025 as a strip along a panel's top edge: a shaded column
-# would tint the fan's bands and make them read as other colours.
-_PLAN_STRIP = {"ymin": 0.975, "ymax": 1.0, "color": "#e3b75f", "linewidth": 0, "zorder": 4}
-
-
-def _scenario_width(i: int, n: int) -> float:
-    """Median line width of scenario i of n: earlier ones wider and drawn under later ones.
-
-    A scenario identical to a later one (before the plan period, say) still shows.
-    """
-    return 1.6 + 1.6 * (n - 1 - i) / max(n - 1, 1)
-
-
-def _scenario_alpha(n: int) -> float:
-    """Opacity of each scenario's band: overlapping bands stay see-through."""
-    return max(0.04, min(0.12, 0.25 / n))
-
-
-# ------------------------------------------------------------------ checks
-
-
-def _require_dims(
-    data: xr.Dataset, name: str, needed: Sequence[str], allowed: Sequence[str], what: str
-) -> None:
-    """Check that variable `name` has every dim of `needed` and none outside `allowed`."""
-    dims = data[name].dims
-    missing = [d for d in needed if d not in dims]
-    extra = [d for d in dims if d not in allowed]
-    if missing or extra:
-        problem = []
-        if missing:
-            problem.append(f"lacks dim(s) {', '.join(repr(d) for d in missing)}")
-        if extra:
-            problem.append(f"has unexpected dim(s) {', '.join(repr(d) for d in extra)}")
-        optional = ", ".join(d for d in allowed if d not in needed)
-        raise InputError(
-            _source(data),
-            name,
-            f"{' and '.join(problem)} (dims {tuple(dims)}); {what} needs dims "
-            f"{', '.join(needed)}" + (f" (and optionally {optional})" if optional else ""),
-        )
+# ------------------------------------------------------------------ checks and ranking
 
 
 def _check_top(top: int, what: str) -> int:
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise InputError(what, "top", f"{top!r}: need a whole number of parameters >= 1, e.g. 10")
     return int(top)
-
-
-def _pick_scenario(
-    data: xr.Dataset, scenario: Hashable | None, what: str
-) -> tuple[xr.Dataset, str | None]:
-    """The Dataset at one scenario (the first when None) and that scenario's name."""
-    if "scenario" not in data.dims:
-        if scenario is not None:
-            raise InputError(
-                _source(data),
-                "scenario",
-                f"{scenario!r} asked for, but the Dataset has no 'scenario' dimension",
-            )
-        return data, None
-    names = [str(s) for s in data["scenario"].values]
-    if not names:
-        raise InputError(_source(data), "scenario", f"{what}: the scenario dimension is empty")
-    if scenario is None:
-        return data.isel(scenario=0), names[0]
-    if str(scenario) not in names:
-        raise InputError(
-            _source(data),
-            "scenario",
-            f"unknown scenario {scenario!r}; available: {', '.join(names)}",
-        )
-    return data.isel(scenario=names.index(str(scenario))), str(scenario)
 
 
 def _check_indices(idx: xr.Dataset, names: Sequence[str], method: str, what: str) -> None:
@@ -222,9 +83,6 @@ def _check_indices(idx: xr.Dataset, names: Sequence[str], method: str, what: str
     require(idx, names, what)
     for name in names:
         _require_dims(idx, name, ("metric", "parameter"), ("scenario", "metric", "parameter"), what)
-
-
-# ------------------------------------------------------------------ helpers
 
 
 def _metrics(data: xr.Dataset) -> list[str]:
@@ -249,7 +107,7 @@ def metric_label(data: xr.Dataset, metric: str) -> tuple[str, str]:
     -------
     long_name : str
         E.g. ``"average price 2025"`` (the metric's name if none is given), with
-        Chinese characters dropped (`experiments.plots.plain_text`).
+        Chinese characters dropped (`common.plain_text`).
     units : str
         E.g. ``"yuan/m**2"``; empty if none is given.
     """
@@ -341,34 +199,6 @@ def ranked_parameters(
     return [names[i] for i in order[:top]]
 
 
-def _grid(n: int, row_height: float, extra: float = 1.2) -> tuple[Figure, np.ndarray]:
-    ncols = min(COLUMNS, n)
-    nrows = -(-n // ncols)
-    width = FIGURE_WIDTH if ncols == COLUMNS else FIGURE_WIDTH * (0.4 + 0.6 * ncols / COLUMNS)
-    fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        figsize=(width, row_height * nrows + extra),
-        squeeze=False,
-        layout="constrained",
-    )
-    for ax in axes.flat[n:]:
-        ax.set_axis_off()
-    return fig, axes
-
-
-def _wrap(text: str, width: int = 44) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
-
-
-def _scenario_note(name: str | None, n_scenarios: int) -> str:
-    if name is None:
-        return ""
-    if n_scenarios > 1:
-        return f"scenario '{name}' (1 of {n_scenarios})"
-    return f"scenario '{name}'"
-
-
 def _legend_and_title(
     fig: Figure, handles: list, labels: list[str], title: str, where: str, subtitle: str
 ) -> None:
@@ -380,323 +210,6 @@ def _legend_and_title(
     )
 
 
-def _axis_label(long_name: str, units: str) -> str:
-    label = unit_label(units) if units else ""
-    return f"{long_name} ({label})" if label else long_name
-
-
-# ------------------------------------------------------------------ fan chart
-
-
-def _variable_attrs(da: xr.DataArray) -> tuple[str, str]:
-    units, long_name = FALLBACK_ATTRS.get(str(da.name), ("", str(da.name)))
-    units = str(da.attrs.get("units", units))
-    long_name = plain_text(str(da.attrs.get("long_name", long_name)))
-    return units, long_name
-
-
-def _percentiles(values: np.ndarray, q: Sequence[float]) -> np.ndarray:
-    """Percentiles over axis 0 (samples); NaN where every sample is NaN, without a warning."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanpercentile(values, list(q), axis=0)
-
-
-def _number(value: float) -> str:
-    """A value for a note: thousands separated, else three significant digits."""
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
-def _clip_to_core(
-    ax: Axes, core: Sequence[np.ndarray], outer: Sequence[np.ndarray], unit: str
-) -> None:
-    """Keep long band tails from squashing the medians, with a note when they are cut.
-
-    The y axis shows the outer bands as far as one core range (medians, inner band,
-    observed points, targets) beyond the core on either side, unless the whole
-    band would take at most a quarter more room; a cut band is noted with the value
-    it reaches.
-    """
-    core_values = np.concatenate([np.ravel(c) for c in core])
-    core_values = core_values[np.isfinite(core_values)]
-    band = np.concatenate([np.ravel(b) for b in outer])
-    band = band[np.isfinite(band)]
-    if not core_values.size or not band.size:
-        return
-    lo_c, hi_c = float(core_values.min()), float(core_values.max())
-    span = max(hi_c - lo_c, 0.05 * max(abs(lo_c), abs(hi_c)), 1e-9)
-    lo_b, hi_b = float(band.min()), float(band.max())
-    lo_ax, hi_ax = max(lo_b, lo_c - span), min(hi_b, hi_c + span)
-    if (hi_b - lo_b) <= 1.25 * (hi_ax - lo_ax):  # little to gain: show the whole band
-        return
-    pad = 0.05 * (hi_ax - lo_ax)
-    ax.set_ylim(lo_ax - pad, hi_ax + pad)
-    reach = []
-    if hi_ax < hi_b:
-        reach.append(f"up to {_number(hi_b)}")
-    if lo_ax > lo_b:
-        reach.append(f"down to {_number(lo_b)}")
-    ax.text(
-        0.02,
-        0.955,
-        f"{OUTER_BAND[0]:g}–{OUTER_BAND[1]:g} % band cut at the axis;\n"
-        f"it reaches {' and '.join(reach)}{' ' + unit if unit else ''}",
-        transform=ax.transAxes,
-        ha="left",
-        va="top",
-        fontsize=7.5,
-        color="0.25",
-        bbox={"facecolor": "white", "edgecolor": "0.7", "alpha": 0.85, "pad": 2},
-        zorder=7,
-    )
-
-
-def _fan_panel(
-    ax: Axes,
-    da: xr.DataArray,
-    scenarios: list[str] | None,
-    observed: xr.Dataset,
-    years: np.ndarray,
-) -> bool:
-    """One variable: bands and median(s), targets, observed points; True if points drawn."""
-    name = str(da.name)
-    units, long_name = _variable_attrs(da)
-    scale, ylabel = display_scale(units, np.asarray(da.values, dtype=float))
-    core: list[np.ndarray] = []  # what the y axis must show: medians, targets, points
-    outer: list[np.ndarray] = []  # what it shows if there is room: the outer bands
-    first, last = PLAN_PERIOD
-    if years.min() <= last and years.max() >= first:  # a strip along the top edge
-        ax.axvspan(first - 0.5, last + 0.5, **_PLAN_STRIP)
-    if name == "clearance_period":
-        ax.axhspan(*CLEARANCE_TARGET, **_TARGET_BAND_STYLE)
-        core.append(np.array(CLEARANCE_TARGET))
-    if name == "per_capita_floor_area":
-        ax.axhline(FLOOR_AREA_TARGET, color=TARGET_COLOR, linestyle="--", linewidth=1.8, zorder=1)
-        core.append(np.array([FLOOR_AREA_TARGET]))
-    if scenarios is None:  # one scenario: the full fan
-        values = da.transpose("sample", "year").values / scale
-        q = (OUTER_BAND[0], INNER_BAND[0], 50.0, INNER_BAND[1], OUTER_BAND[1])
-        lo, lo_in, mid, hi_in, hi = _percentiles(values, q)
-        ax.fill_between(years, lo, hi, color=MODEL_COLOR, alpha=0.18, linewidth=0, zorder=2)
-        ax.fill_between(years, lo_in, hi_in, color=MODEL_COLOR, alpha=0.38, linewidth=0, zorder=2)
-        ax.plot(years, mid, color=MODEL_COLOR, linewidth=2, zorder=3)
-        core += [lo_in, mid, hi_in]
-        outer += [lo, hi]
-    else:
-        alpha = _scenario_alpha(len(scenarios))
-        for i, scenario in enumerate(scenarios):
-            color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
-            style = "-" if i < len(SCENARIO_COLORS) else "--"
-            values = da.isel(scenario=i).transpose("sample", "year").values / scale
-            lo, mid, hi = _percentiles(values, (OUTER_BAND[0], 50.0, OUTER_BAND[1]))
-            ax.fill_between(years, lo, hi, color=color, alpha=alpha, linewidth=0, zorder=2)
-            for edge in (lo, hi):  # thin edges keep overlapping bands apart
-                ax.plot(years, edge, color=color, linestyle=":", linewidth=1.1, zorder=2.5)
-            ax.plot(
-                years,
-                mid,
-                color=color,
-                linestyle=style,
-                zorder=3,
-                linewidth=_scenario_width(i, len(scenarios)),
-                label=scenario,
-            )
-            core.append(mid)
-            outer += [lo, hi]
-    drawn = 0
-    series = FAN_OBSERVED.get(name, OBSERVED_NAMES.get(name, name))
-    if series in observed.data_vars:
-        obs = observed[series].dropna("year")
-        if obs.size and units_compatible(str(obs.attrs.get("units", "")), units):
-            drawn = plot_observed(
-                ax,
-                obs["year"].values,
-                obs.values,
-                scale=scale,
-                x_range=(years.min(), years.max()),
-                label=None,
-            )
-            shown = obs.sel(year=(obs["year"] >= years.min()) & (obs["year"] <= years.max()))
-            core.append(np.asarray(shown.values, dtype=float) / scale)
-    _clip_to_core(ax, core, outer, ylabel)
-    ax.set_title(_wrap(long_name), fontsize=10.5)
-    ax.set_ylabel(ylabel or "(dimensionless)", fontsize=9.5)
-    ax.set_xlim(years.min() - 0.5, years.max() + 0.5)
-    ax.xaxis.set_major_locator(MultipleLocator(2 if years.size > 6 else 1))
-    ax.xaxis.set_minor_locator(MultipleLocator(1))
-    ax.set_xlabel("year", fontsize=9.5)
-    ax.tick_params(labelsize=9)
-    ax.grid(True, alpha=0.3)
-    return drawn > 0
-
-
-def _fan_legend(
-    fig: Figure,
-    scenarios: list[str] | None,
-    names: Sequence[str],
-    observed: bool,
-    years: np.ndarray,
-) -> None:
-    """The shared legend below the panels: bands or scenarios, then observed and targets."""
-    handles: list = []
-    labels: list[str] = []
-    if scenarios is None:
-        handles += [
-            Line2D([], [], color=MODEL_COLOR, linewidth=2),
-            Patch(facecolor=MODEL_COLOR, alpha=0.18 + 0.38 * (1 - 0.18)),
-            Patch(facecolor=MODEL_COLOR, alpha=0.18),
-        ]
-        labels += [
-            "median of samples",
-            f"{INNER_BAND[0]:g}–{INNER_BAND[1]:g} % of samples",
-            f"{OUTER_BAND[0]:g}–{OUTER_BAND[1]:g} % of samples",
-        ]
-    else:
-        alpha = _scenario_alpha(len(scenarios))
-        for i, scenario in enumerate(scenarios):
-            color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
-            style = "-" if i < len(SCENARIO_COLORS) else "--"
-            handles.append(
-                (
-                    Patch(facecolor=color, alpha=alpha, edgecolor=color, linestyle=":"),
-                    Line2D(
-                        [],
-                        [],
-                        color=color,
-                        linestyle=style,
-                        linewidth=_scenario_width(i, len(scenarios)),
-                    ),
-                )
-            )
-            labels.append(scenario)
-    if observed:
-        handles.append(Line2D([], [], **OBSERVED_STYLE))
-        labels.append(f"{OBSERVED_LABEL}, 2016–2019")
-    first, last = PLAN_PERIOD
-    if years.min() <= last and years.max() >= first:
-        handles.append(Patch(facecolor=_PLAN_STRIP["color"]))
-        labels.append(f"plan period {first}–{last} (strip at top)")
-    if "clearance_period" in names:
-        handles.append(Patch(**_TARGET_BAND_STYLE))
-        labels.append(f"plan target {CLEARANCE_TARGET[0]:g}–{CLEARANCE_TARGET[1]:g} months")
-    if "per_capita_floor_area" in names:
-        handles.append(Line2D([], [], color=TARGET_COLOR, linestyle="--", linewidth=1.8))
-        labels.append(f"plan target {FLOOR_AREA_TARGET:g} m²/person")
-    title = None
-    if scenarios is not None:
-        title = f"scenario: median and {OUTER_BAND[0]:g}–{OUTER_BAND[1]:g} % of samples"
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=min(len(handles), 4),
-        handler_map={tuple: HandlerTuple(ndivide=1)},
-        fontsize=9.5,
-        title=title,
-        title_fontsize=9.5,
-        frameon=False,
-    )
-
-
-def fan_chart(
-    ds: xr.Dataset,
-    path: str | Path,
-    observed: xr.Dataset | None = None,
-    variables: Sequence[str] = FAN_VARIABLES,
-    scenario: Hashable | None = None,
-) -> Path:
-    """Fan charts of yearly sweep outputs, one panel per variable, against the seed.
-
-    With one scenario drawn: the median over samples, the 25-75 % and 5-95 % bands.
-    With several scenarios and ``scenario=None``: one colour per scenario, its
-    median and a lighter 5-95 % band. Each panel adds the seed's observed points
-    (red diamonds, 2016-2019), the plan period 2021-2025 shaded, and the plan's
-    targets: the 15-18 month band on the clearance period, the 36 m²/person line
-    on the per-capita floor area.
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        Sweep outputs: each variable on dims ``sample`` and ``year`` (and
-        optionally ``scenario``), with attrs ``units`` (``yuan/m**2``, ``month``,
-        ``m**2/person``, ``1e4 m**2``, ``person``, ``1e4 m**2/year`` ...) and
-        ``long_name``; for the sweep's own outputs the units are known when the
-        attrs are missing (`FALLBACK_ATTRS`).
-    path : str or pathlib.Path
-        PNG to write; its folder is created if missing.
-    observed : xarray.Dataset, optional
-        Observed series on a ``year`` dim (`calibration.observed.load_observed`, the
-        default); pass ``xarray.Dataset()`` to draw none. The series of each
-        variable is given by `FAN_OBSERVED`; points are drawn only when their units
-        fit the variable's (a yearly flow may lack ``/year`` in the seed).
-    variables : sequence of str
-        Variables to draw, one panel each, in this order (three per row).
-    scenario : str, optional
-        Draw this scenario's full fan. None: the full fan when there is one
-        scenario, a median and 5-95 % band per scenario when there are several.
-
-    Returns
-    -------
-    pathlib.Path
-        The written file.
-
-    Raises
-    ------
-    model.errors.InputError
-        If a variable is missing or lacks the ``sample`` or ``year`` dim (or has
-        others), `variables` is empty, `scenario` is unknown, or there are more
-        than `experiments.plots.MAX_LINES` scenarios to draw at once.
-    """
-    variables = [str(v) for v in variables]
-    if not variables:
-        raise InputError("fan_chart", "variables", "no variable given; e.g. ('average_price',)")
-    require(ds, variables, "fan_chart")
-    for name in variables:
-        _require_dims(ds, name, ("sample", "year"), ("scenario", "sample", "year"), "fan_chart")
-    n_scenarios = int(ds.sizes.get("scenario", 1))
-    if scenario is not None or n_scenarios == 1:
-        ds, chosen = _pick_scenario(ds, scenario, "fan_chart")
-        scenarios = None
-    else:
-        if n_scenarios > MAX_LINES:
-            raise InputError(
-                _source(ds),
-                "scenario",
-                f"{n_scenarios} scenarios; fan_chart draws at most {MAX_LINES} at once: "
-                "choose one with scenario=..., or select some, e.g. "
-                "ds.isel(scenario=slice(0, 6))",
-            )
-        chosen = None
-        scenarios = [str(s) for s in ds["scenario"].values]
-    observed = load_observed() if observed is None else observed
-    years = np.asarray(ds["year"].values)
-    n_samples = int(ds.sizes["sample"])
-    fig, axes = _grid(len(variables), 3.55, extra=1.6)
-    try:
-        points = False
-        for ax, name in zip(axes.flat, variables, strict=False):
-            points |= _fan_panel(ax, ds[name], scenarios, observed, years)
-        _fan_legend(fig, scenarios, variables, points, years)
-        if scenarios is None:
-            what = _scenario_note(chosen, n_scenarios)
-            spread = "median, 25–75 % and 5–95 % bands"
-        else:
-            what = f"{len(scenarios)} scenarios"
-            spread = "median and 5–95 % band per scenario"
-        method = str(ds.attrs.get("method", "")).strip()
-        method = f" ({method})" if method else ""
-        fig.suptitle(
-            f"Anshan sensitivity sweep{method}{': ' + what if what else ''}\n"
-            f"{n_samples:,} parameter samples — {spread}",
-            fontsize=13,
-            weight="bold",
-        )
-    except BaseException:
-        plt.close(fig)
-        raise
-    return _save(fig, path)
-
-
 # ------------------------------------------------------------------ Sobol bars
 
 
@@ -704,7 +217,7 @@ def _sobol_panel(ax: Axes, idx: xr.Dataset, metric: str, top: int) -> int:
     params = ranked_parameters(idx, metric, "ST", top)
     long_name, _ = metric_label(idx, metric)
     row = idx.sel(metric=metric, parameter=params) if params else None
-    ax.set_title(_wrap(long_name), fontsize=10.5)
+    ax.set_title(_wrap(long_name, 44), fontsize=10.5)
     if row is None:
         ax.text(0.5, 0.5, "no finite ST", transform=ax.transAxes, ha="center", color="0.4")
         return 0
@@ -795,7 +308,7 @@ def sobol_bars(
     metrics = _metrics(idx)
     n_params = int(idx.sizes["parameter"])
     shown = min(top, n_params)
-    fig, axes = _grid(len(metrics), 0.27 * shown + 1.6, extra=1.3)
+    fig, axes = panel_grid(len(metrics), 0.27 * shown + 1.6, 1.3, SWEEP_WIDTH)
     try:
         for ax, metric in zip(axes.flat, metrics, strict=False):
             _sobol_panel(ax, idx, metric, top)
@@ -814,7 +327,7 @@ def sobol_bars(
     except BaseException:
         plt.close(fig)
         raise
-    return _save(fig, path)
+    return common.save(fig, path)
 
 
 # ------------------------------------------------------------------ Morris scatter
@@ -967,7 +480,7 @@ def _morris_panel(ax: Axes, idx: xr.Dataset, metric: str) -> Callable[[], None]:
     names = [str(p) for p in row["parameter"].values]
     scale, label = display_scale(units, np.concatenate([mu_star, sigma]))
     mu_star, conf, sigma = mu_star / scale, conf / scale, sigma / scale
-    ax.set_title(_wrap(long_name), fontsize=10.5)
+    ax.set_title(_wrap(long_name, 44), fontsize=10.5)
     finite = np.isfinite(mu_star) & np.isfinite(sigma)
     if not finite.any():
         ax.text(0.5, 0.5, "no finite mu*", transform=ax.transAxes, ha="center", color="0.4")
@@ -1020,7 +533,7 @@ def morris_scatter(idx: xr.Dataset, path: str | Path, scenario: Hashable | None 
     horizontal error bar; the `MORRIS_LABELS` parameters with the largest mu* are
     coloured and named. A dashed line marks sigma = mu*: points above it act
     mostly through interactions or non-linearly. Axes are in the metric's units
-    (head counts in thousands or millions, `experiments.plots.display_scale`):
+    (head counts in thousands or millions, `common.display_scale`):
     SALib's elementary effects are output changes per full range of the parameter.
 
     Parameters
@@ -1050,7 +563,7 @@ def morris_scatter(idx: xr.Dataset, path: str | Path, scenario: Hashable | None 
     idx, chosen = _pick_scenario(idx, scenario, "morris_scatter")
     metrics = _metrics(idx)
     n_params = int(idx.sizes["parameter"])
-    fig, axes = _grid(len(metrics), 3.9, extra=1.3)
+    fig, axes = panel_grid(len(metrics), 3.9, 1.3, SWEEP_WIDTH)
     try:
         steps = [
             _morris_panel(ax, idx, metric) for ax, metric in zip(axes.flat, metrics, strict=False)
@@ -1079,7 +592,7 @@ def morris_scatter(idx: xr.Dataset, path: str | Path, scenario: Hashable | None 
     except BaseException:
         plt.close(fig)
         raise
-    return _save(fig, path)
+    return common.save(fig, path)
 
 
 # ------------------------------------------------------------------ tornado
@@ -1113,7 +626,7 @@ def _tornado_panel(ax: Axes, oat: xr.Dataset, metric: str, top: int) -> None:
     ax.set_ylim(len(params) - 0.5, -0.5)
     number = f"{base:,.0f}" if abs(base) >= 100 else f"{base:,.3g}"
     unit = f" {label}" if label else ""
-    ax.set_title(f"{_wrap(long_name)}\nbase value {number}{unit}", fontsize=10.5)
+    ax.set_title(f"{_wrap(long_name, 44)}\nbase value {number}{unit}", fontsize=10.5)
     ax.set_xlabel(label or "(dimensionless)", fontsize=9.5)
     ax.tick_params(axis="x", labelsize=9)
     ax.grid(True, axis="x", alpha=0.3)
@@ -1172,7 +685,7 @@ def tornado(
     metrics = _metrics(oat)
     n_params = int(oat.sizes["parameter"])
     shown = min(top, n_params)
-    fig, axes = _grid(len(metrics), 0.27 * shown + 1.6, extra=1.3)
+    fig, axes = panel_grid(len(metrics), 0.27 * shown + 1.6, 1.3, SWEEP_WIDTH)
     try:
         for ax, metric in zip(axes.flat, metrics, strict=False):
             _tornado_panel(ax, oat, metric, top)
@@ -1195,12 +708,10 @@ def tornado(
     except BaseException:
         plt.close(fig)
         raise
-    return _save(fig, path)
+    return common.save(fig, path)
 
 
 __all__ = [
-    "FAN_VARIABLES",
-    "fan_chart",
     "label_layout",
     "metric_label",
     "morris_scatter",

@@ -1,12 +1,11 @@
-"""Tests of experiments/sweep_plots.py: fan charts, Sobol bars, Morris scatter, tornado."""
+"""Tests of experiments/figures/sensitivity.py: Sobol bars, Morris scatter, tornado."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
-from anshan_housing.experiments import sweep_plots
-from anshan_housing.experiments.sweep_plots import (
-    fan_chart,
+from anshan_housing.experiments.figures import common
+from anshan_housing.experiments.figures.sensitivity import (
+    label_layout,
     metric_label,
     morris_scatter,
     ranked_parameters,
@@ -16,26 +15,8 @@ from anshan_housing.experiments.sweep_plots import (
 )
 from anshan_housing.model.errors import InputError
 
-from tests.conftest import png_size
+from tests.conftest import SWEEP_PARAMETERS, SWEEP_SCENARIOS, check_sweep_png
 
-MIN_PNG_BYTES = 30_000  # a blank 1600 x 1000 canvas compresses to a few kB
-SCENARIOS = ["plan_table2", "five_category", "freeze"]
-PARAMETERS = [
-    "tfr",
-    "out_migration_rate",
-    "in_migration",
-    "upgrade_rate",
-    "upgrade_income_elasticity",
-    "space_elasticity",
-    "affordability_elasticity",
-    "expectation_sensitivity",
-    "clearance_price_elasticity",
-    "price_adjustment_time",
-    "normal_margin",
-    "presale_delay",
-    "demolition_rate",
-    "construction_cost",
-]
 METRICS = {  # name: (long name, units, typical 2025 value)
     "price_2025": ("average price 2025", "yuan/m**2", 6200.0),
     "clearance_2025": ("clearance period 2025", "month", 20.0),
@@ -44,62 +25,6 @@ METRICS = {  # name: (long name, units, typical 2025 value)
     "population_2025": ("resident population 2025", "person", 3.45e6),
     "inventory_2025": ("residential inventory end 2025", "1e4 m**2", 450.0),
 }
-YEARS = np.arange(2016, 2026)
-
-
-def check_png(path):
-    assert path.exists()
-    assert path.stat().st_size > MIN_PNG_BYTES
-    width, height = png_size(path)
-    assert 1400 <= width <= 1800
-    assert 600 <= height <= 1600
-    assert plt.get_fignums() == []  # no figure left open
-
-
-@pytest.fixture(scope="module")
-def outputs():
-    """Sweep outputs like `experiments.sweep.outputs_dataset`, with realistic ranges."""
-    rng = np.random.default_rng(1)
-    n_scen, n_sample = len(SCENARIOS), 200
-    t = (YEARS - 2016)[None, None, :]
-    shape = (n_scen, n_sample, 1)
-    shift = np.array([0.0, 0.01, -0.01])[:, None, None]
-    growth = rng.uniform(0.0, 0.07, shape) + shift
-    price = 4129 * (1 + growth) ** t * (1 + 0.02 * rng.standard_normal((n_scen, n_sample, 10)))
-    clearance = np.clip(32 * np.exp(-rng.uniform(-0.05, 0.2, shape) * t), 5, 60)
-    floor = 30.2 + rng.uniform(0.15, 0.8, shape) * t
-    inventory = np.clip(780 + rng.uniform(-70, 15, shape) * t, 100, 900)
-    population = 3.65e6 - rng.uniform(5e3, 3.8e4, shape) * t
-    presale = np.clip(300 + 60 * rng.standard_normal((n_scen, n_sample, 10)), 50, None)
-    land = np.clip(45 + 15 * rng.standard_normal((n_scen, n_sample, 10)), 0, None)
-
-    def var(data, units, long_name):
-        return (("scenario", "sample", "year"), data, {"units": units, "long_name": long_name})
-
-    return xr.Dataset(
-        {
-            "average_price": var(price, "yuan/m**2", "average commodity housing price"),
-            "clearance_period": var(clearance, "month", "clearance period"),
-            "per_capita_floor_area": var(
-                floor, "m**2/person", "residential floor area per resident"
-            ),
-            "residential_inventory_yearly": var(inventory, "1e4 m**2", "unsold inventory"),
-            "population_total": var(population, "person", "resident population (常住人口)"),
-            "presale_permits": var(presale, "1e4 m**2/year", "new presale permits"),
-            "land_transacted_yearly": var(land, "hectare/year", "land transacted"),
-        },
-        coords={
-            "scenario": SCENARIOS,
-            "sample": np.arange(n_sample),
-            "year": YEARS,
-            "parameter": PARAMETERS,
-            "sample_values": (
-                ("sample", "parameter"),
-                rng.uniform(0, 1, (n_sample, len(PARAMETERS))),
-            ),
-        },
-        attrs={"method": "sobol"},
-    )
 
 
 def _metric_vars():
@@ -110,14 +35,15 @@ def _metric_vars():
 
 
 def _coords():
-    return {"scenario": SCENARIOS, "metric": list(METRICS), "parameter": PARAMETERS}
+    return {"scenario": SWEEP_SCENARIOS, "metric": list(METRICS), "parameter": SWEEP_PARAMETERS}
 
 
 @pytest.fixture(scope="module")
 def sobol_idx():
     rng = np.random.default_rng(2)
-    shape = (len(SCENARIOS), len(METRICS), len(PARAMETERS))
-    st = rng.dirichlet(np.full(len(PARAMETERS), 0.4), shape[:2]) * rng.uniform(1.0, 1.3, shape)
+    shape = (len(SWEEP_SCENARIOS), len(METRICS), len(SWEEP_PARAMETERS))
+    weights = np.full(len(SWEEP_PARAMETERS), 0.4)
+    st = rng.dirichlet(weights, shape[:2]) * rng.uniform(1.0, 1.3, shape)
     s1 = st * rng.uniform(0.4, 1.0, shape) + rng.normal(0, 0.01, shape)
     data = {
         "S1": (("scenario", "metric", "parameter"), s1),
@@ -132,9 +58,9 @@ def sobol_idx():
 @pytest.fixture(scope="module")
 def morris_idx():
     rng = np.random.default_rng(3)
-    shape = (len(SCENARIOS), len(METRICS), len(PARAMETERS))
+    shape = (len(SWEEP_SCENARIOS), len(METRICS), len(SWEEP_PARAMETERS))
     typical = np.array([v[2] for v in METRICS.values()])[None, :, None]
-    mu_star = typical * 0.3 * rng.dirichlet(np.full(len(PARAMETERS), 0.5), shape[:2])
+    mu_star = typical * 0.3 * rng.dirichlet(np.full(len(SWEEP_PARAMETERS), 0.5), shape[:2])
     sigma = mu_star * rng.uniform(0.2, 1.6, shape)
     data = {
         "mu_star": (("scenario", "metric", "parameter"), mu_star),
@@ -152,9 +78,9 @@ def morris_idx():
 @pytest.fixture(scope="module")
 def oat():
     rng = np.random.default_rng(4)
-    shape = (len(SCENARIOS), len(METRICS), len(PARAMETERS))
-    base = np.array([v[2] for v in METRICS.values()])[None, :] * np.ones((len(SCENARIOS), 1))
-    effect = base[..., None] * 0.15 * rng.dirichlet(np.full(len(PARAMETERS), 0.5), shape[:2])
+    shape = (len(SWEEP_SCENARIOS), len(METRICS), len(SWEEP_PARAMETERS))
+    base = np.array([v[2] for v in METRICS.values()])[None, :] * np.ones((len(SWEEP_SCENARIOS), 1))
+    effect = base[..., None] * 0.15 * rng.dirichlet(np.full(len(SWEEP_PARAMETERS), 0.5), shape[:2])
     sign = rng.choice([-1.0, 1.0], shape)
     low = base[..., None] - sign * effect * rng.uniform(0.3, 1.0, shape)
     high = base[..., None] + sign * effect * rng.uniform(0.3, 1.0, shape)
@@ -170,9 +96,9 @@ def oat():
 
 @pytest.fixture
 def capture(monkeypatch):
-    """The figures passed to `_save`, inspected before they are written and closed."""
+    """The figures passed to `common.save`, inspected before they are written and closed."""
     figures = []
-    real = sweep_plots._save
+    real = common.save
 
     def spy(fig, path):
         figures.append(
@@ -184,47 +110,23 @@ def capture(monkeypatch):
         )
         return real(fig, path)
 
-    monkeypatch.setattr(sweep_plots, "_save", spy)
+    monkeypatch.setattr(common, "save", spy)
     return figures
 
 
 # ------------------------------------------------------------------ written figures
 
 
-def test_fan_chart_scenarios(outputs, tmp_path):
-    check_png(fan_chart(outputs, tmp_path / "fan.png"))
-
-
-def test_fan_chart_one_scenario(outputs, tmp_path):
-    path = fan_chart(outputs, tmp_path / "fan_one.png", scenario="five_category")
-    check_png(path)
-
-
-def test_fan_chart_without_scenario_dim_or_observed(outputs, tmp_path):
-    ds = outputs.isel(scenario=0, drop=True)
-    path = fan_chart(
-        ds, tmp_path / "sub" / "fan.png", observed=xr.Dataset(), variables=["average_price"]
-    )
-    assert path.exists() and plt.get_fignums() == []
-
-
-def test_fan_chart_without_attrs_uses_fallback_units(outputs, tmp_path):
-    ds = outputs.copy()
-    for name in ds.data_vars:
-        ds[name].attrs = {}
-    check_png(fan_chart(ds, tmp_path / "fan_bare.png"))
-
-
 def test_sobol_bars(sobol_idx, tmp_path):
-    check_png(sobol_bars(sobol_idx, tmp_path / "sobol.png"))
+    check_sweep_png(sobol_bars(sobol_idx, tmp_path / "sobol.png"))
 
 
 def test_morris_scatter(morris_idx, tmp_path):
-    check_png(morris_scatter(morris_idx, tmp_path / "morris.png", scenario="freeze"))
+    check_sweep_png(morris_scatter(morris_idx, tmp_path / "morris.png", scenario="freeze"))
 
 
 def test_tornado(oat, tmp_path):
-    check_png(tornado(oat, tmp_path / "tornado.png"))
+    check_sweep_png(tornado(oat, tmp_path / "tornado.png"))
 
 
 # ------------------------------------------------------------------ ranking and top
@@ -242,7 +144,7 @@ def test_ranked_parameters_order_and_top(sobol_idx):
 
 def test_ranked_parameters_scenario_and_all(sobol_idx):
     ranked = ranked_parameters(sobol_idx, "clearance_2025", "ST", top=100, scenario="freeze")
-    assert sorted(ranked) == sorted(PARAMETERS)
+    assert sorted(ranked) == sorted(SWEEP_PARAMETERS)
     st = sobol_idx["ST"].sel(scenario="freeze", metric="clearance_2025")
     assert ranked[0] == str(st["parameter"][int(np.argmax(st.values))].values)
 
@@ -250,8 +152,8 @@ def test_ranked_parameters_scenario_and_all(sobol_idx):
 def test_ranked_parameters_drops_nan(sobol_idx):
     idx = sobol_idx.copy(deep=True)
     idx["ST"].loc[{"metric": "price_2025", "parameter": "tfr"}] = np.nan
-    ranked = ranked_parameters(idx, "price_2025", "ST", top=len(PARAMETERS))
-    assert "tfr" not in ranked and len(ranked) == len(PARAMETERS) - 1
+    ranked = ranked_parameters(idx, "price_2025", "ST", top=len(SWEEP_PARAMETERS))
+    assert "tfr" not in ranked and len(ranked) == len(SWEEP_PARAMETERS) - 1
 
 
 def test_ranked_parameters_swing(oat):
@@ -296,26 +198,6 @@ def test_metric_label(sobol_idx):
 # ------------------------------------------------------------------ bad input
 
 
-def test_fan_chart_missing_variable(outputs, tmp_path):
-    ds = outputs.drop_vars("clearance_period")
-    with pytest.raises(InputError, match="clearance_period") as err:
-        fan_chart(ds, tmp_path / "fan.png")
-    assert err.value.field == "clearance_period"
-    assert not (tmp_path / "fan.png").exists()
-    assert plt.get_fignums() == []
-
-
-def test_fan_chart_missing_dim(outputs, tmp_path):
-    ds = outputs.isel(sample=0)
-    with pytest.raises(InputError, match="'sample'"):
-        fan_chart(ds, tmp_path / "fan.png")
-
-
-def test_fan_chart_unknown_scenario(outputs, tmp_path):
-    with pytest.raises(InputError, match="unknown scenario 'nope'.*plan_table2"):
-        fan_chart(outputs, tmp_path / "fan.png", scenario="nope")
-
-
 def test_sobol_bars_missing_variable(sobol_idx, tmp_path):
     with pytest.raises(InputError, match="ST_conf"):
         sobol_bars(sobol_idx.drop_vars("ST_conf"), tmp_path / "s.png")
@@ -355,7 +237,7 @@ def test_tornado_missing_parameter_dim(oat, tmp_path):
 def test_label_layout_separates_clustered_labels():
     points = np.array([[0.5, 0.5], [0.52, 0.505], [0.49, 0.51], [0.9, 0.9], [0.95, 0.1]])
     sizes = np.array([[0.25, 0.05]] * len(points))
-    boxes = sweep_plots.label_layout(points, sizes, np.column_stack([points, np.zeros(5)]))
+    boxes = label_layout(points, sizes, np.column_stack([points, np.zeros(5)]))
     for i, a in enumerate(boxes):
         assert 0 <= a[0] < a[2] <= 1 and 0 <= a[1] < a[3] <= 1
         for b in boxes[i + 1 :]:

@@ -1,55 +1,20 @@
-"""Tests of the scenario comparison figure and of drawing saved files (experiments/plots.py)."""
+"""Tests of experiments/figures/comparison.py: scenarios side by side against the plan."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
-from anshan_housing.experiments import plots
-from anshan_housing.experiments.plots import (
+from anshan_housing.experiments.figures.common import MAX_LINES, OBSERVED_LABEL
+from anshan_housing.experiments.figures.comparison import (
     COMPARISON_PANELS,
-    MAX_LINES,
-    OBSERVED_LABEL,
     as_members,
     comparison_figure,
     draw_comparison,
-    plot_file,
 )
-from anshan_housing.model.engine import simulate
 from anshan_housing.model.errors import InputError
-from anshan_housing.model.system import default_inputs
 from matplotlib.collections import PolyCollection
 
-from tests.conftest import check_png, random_members
-
-SCENARIOS = {"freeze": 0.0, "historical": 1.0, "triple": 3.0}
-
-
-def compare(values, scenarios=SCENARIOS):
-    """Runs with the land supply scaled, concatenated along ``scenario`` like a compare run."""
-    runs = []
-    for factor in scenarios.values():
-        inputs = default_inputs(np.arange(2016, 2026))
-        inputs["land_transacted"] = inputs["land_transacted"] * factor
-        runs.append(simulate(values, inputs=inputs))
-    return xr.concat(
-        runs,
-        dim=xr.DataArray(list(scenarios), dims="scenario", name="scenario"),
-        coords="minimal",
-        compat="override",
-        combine_attrs="drop_conflicts",
-    )
-
-
-@pytest.fixture(scope="module")
-def comparison(run_values):
-    """Three scenarios, one member each."""
-    return compare(run_values)
-
-
-@pytest.fixture(scope="module")
-def comparison_ensemble(table):
-    """Three scenarios, six members each."""
-    return compare(random_members(table, 6, seed=4))
+from tests.conftest import COMPARE_SCENARIOS, bands, check_png, labelled_lines, model_labels
 
 
 @pytest.fixture
@@ -57,18 +22,6 @@ def figure(comparison):
     fig = draw_comparison(comparison)
     yield fig
     plt.close(fig)
-
-
-def labelled_lines(ax):
-    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
-
-
-def model_labels(ax):
-    return [line.get_label() for line in labelled_lines(ax) if line.get_label() in SCENARIOS]
-
-
-def bands(ax):
-    return [c for c in ax.collections if str(c.get_label()).startswith("_band_")]
 
 
 # ---------------------------------------------------------------- comparison_figure
@@ -85,9 +38,9 @@ def test_comparison_figure_is_written(comparison, tmp_path):
 def test_one_line_per_scenario_in_every_panel(figure):
     panels = figure.axes[: len(COMPARISON_PANELS)]
     for ax in panels:
-        assert model_labels(ax) == list(SCENARIOS)
+        assert model_labels(ax) == list(COMPARE_SCENARIOS)
     colours = {line.get_color() for line in labelled_lines(panels[0])}
-    assert len(colours) == len(SCENARIOS)
+    assert len(colours) == len(COMPARE_SCENARIOS)
     assert "tab:red" not in colours  # red is the observed points'
 
 
@@ -136,7 +89,7 @@ def test_observed_points_and_shared_legend(figure):
     assert len(observed(clearance)[0].get_xdata()) == 4
     legend = figure.axes[7].get_legend()
     texts = [t.get_text() for t in legend.get_texts()]
-    for name in SCENARIOS:
+    for name in COMPARE_SCENARIOS:
         assert name in texts
     assert any(t.startswith("plan target 15-18 months") for t in texts)
     assert any(t.startswith("plan target > 36 m²") for t in texts)
@@ -149,8 +102,8 @@ def test_ensemble_draws_median_and_band_per_scenario(comparison_ensemble):
     fig = draw_comparison(comparison_ensemble)
     try:
         for ax in fig.axes[:7]:
-            assert model_labels(ax) == list(SCENARIOS)
-            assert len(bands(ax)) == len(SCENARIOS)
+            assert model_labels(ax) == list(COMPARE_SCENARIOS)
+            assert len(bands(ax)) == len(COMPARE_SCENARIOS)
             assert all(isinstance(c, PolyCollection) for c in bands(ax))
         assert "6 members" in fig.get_suptitle()
         title = fig.axes[7].get_legend().get_title().get_text()
@@ -163,7 +116,7 @@ def test_sweep_sample_dim_counts_as_members(comparison_ensemble, tmp_path):
     sweep = comparison_ensemble.rename({"member": "sample"})
     fig = draw_comparison(sweep)
     try:
-        assert len(bands(fig.axes[4])) == len(SCENARIOS)
+        assert len(bands(fig.axes[4])) == len(COMPARE_SCENARIOS)
     finally:
         plt.close(fig)
 
@@ -255,76 +208,3 @@ def test_too_many_scenarios(baseline, tmp_path):
     )
     with pytest.raises(InputError, match="scenarios"):
         comparison_figure(many, tmp_path / "x.png")
-
-
-# ---------------------------------------------------------------- plot_file
-
-
-def test_plot_file_single_run(baseline, tmp_path, captured):
-    path = tmp_path / "run.nc"
-    baseline.to_netcdf(path, engine="h5netcdf")
-    out = plot_file(path, out_dir=tmp_path / "figs")
-    assert out == [tmp_path / "figs" / "run_panels.png"]
-    check_png(out[0])
-    visible = [ax for ax in captured[0].axes if ax.axison]
-    assert len(visible) == len(plots.HOUSING_PANELS) + 1
-    assert "run.nc" in captured[0].get_suptitle()
-    baseline.to_netcdf(path, engine="h5netcdf")  # the file was closed
-
-
-def test_plot_file_comparison(comparison, tmp_path, captured):
-    path = tmp_path / "compare.nc"
-    comparison.to_netcdf(path, engine="h5netcdf")
-    out = plot_file(path, out_dir=tmp_path)
-    assert out == [tmp_path / "compare_panels.png"]
-    check_png(out[0])
-    visible = [ax for ax in captured[0].axes if ax.axison]
-    assert len(visible) == len(COMPARISON_PANELS)
-    for ax in visible:
-        assert model_labels(ax) == list(SCENARIOS)
-
-
-def test_plot_file_sweep_and_chosen_variables(comparison_ensemble, tmp_path, captured):
-    path = tmp_path / "sweep.nc"
-    comparison_ensemble.isel(scenario=0, drop=True).rename({"member": "sample"}).to_netcdf(
-        path, engine="h5netcdf"
-    )
-    out = plot_file(path, ["average_price", "clearance_period_monthly"], tmp_path)
-    check_png(out[0], min_width=1000, min_height=400)  # two panels in a row
-    axes = [ax for ax in captured[0].axes if ax.axison]
-    assert len(axes) == 2
-    assert all(len(bands(ax)) == 1 for ax in axes)
-    assert "sweep of 6 samples" in captured[0].get_suptitle()
-
-
-def test_plot_file_unknown_variable_lists_names(baseline, tmp_path):
-    path = tmp_path / "run.nc"
-    baseline.to_netcdf(path, engine="h5netcdf")
-    with pytest.raises(InputError) as info:
-        plot_file(path, ["average_price", "avrage_price", "nonsense"], tmp_path)
-    error = info.value
-    assert error.source == str(path)
-    assert error.field == "avrage_price, nonsense"
-    assert error.problem.startswith("not in the file; variables: average_price")
-    listed = error.problem.split("variables: ")[1].split(" ... ")[0].split(", ")
-    assert len(listed) == plots.MAX_LISTED
-    assert "more)" in error.problem
-    assert not list(tmp_path.glob("*.png"))
-
-
-def test_plot_file_missing_unreadable_or_empty(baseline, tmp_path):
-    missing = tmp_path / "nope.nc"
-    with pytest.raises(InputError, match="no such file") as info:
-        plot_file(missing)
-    assert info.value.source == str(missing)
-    text = tmp_path / "text.nc"
-    text.write_text("not a netcdf file\n")
-    with pytest.raises(InputError, match="cannot be read") as info:
-        plot_file(text, out_dir=tmp_path)
-    assert info.value.source == str(text)
-    with pytest.raises(InputError, match="folder"):
-        plot_file(tmp_path)
-    path = tmp_path / "run.nc"
-    baseline.to_netcdf(path, engine="h5netcdf")
-    with pytest.raises(InputError, match="none requested"):
-        plot_file(path, [], tmp_path)
