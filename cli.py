@@ -380,10 +380,6 @@ def optimise(base_name, params_file, seed, maxiter, popsize):
     click.echo(format_scorecard({name: scorecard(ds) for name, ds in search.runs.items()}))
 
 
-SWEEP_FILES = ("sweep.nc", "indices.csv", "robustness.csv", "fan_chart.png", "indices.png",
-               "tornado.png")  # fmt: skip
-
-
 @main.command()
 @click.option(
     "--method",
@@ -465,74 +461,24 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
     if chunk <= 0:
         raise InputError("option --chunk", "chunk", f"must be a positive whole number, got {chunk}")
     if out_dir:
-        _check_out_dir(out_dir, SWEEP_FILES, force)
+        _check_out_dir(out_dir, sw.SWEEP_FILES, force)
     sample_count = len(sw.draw(problem, method, samples, seed=seed))
-    client = _dask_client(workers, scheduler)
-    try:
-        total = sample_count * len(chosen)
-        bar = click.progressbar(length=total, label=f"{method} sweep", file=sys.stderr)
+    with sw.dask_session(workers, scheduler) as client:
+        bar = click.progressbar(length=sample_count * len(chosen), label=f"{method} sweep",
+                                file=sys.stderr)  # fmt: skip
         with bar:
             result = sw.sweep(problem, method, samples, chosen, values, seed=seed, chunk=chunk,
                               client=client, progress=bar.update)  # fmt: skip
-    finally:
-        if client is not None:
-            cluster = getattr(client, "cluster", None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
     scenario_names = ", ".join(s.name for s in chosen)
     result.outputs.attrs.update(provenance(label, scenarios=scenario_names, dt_years=1 / 12))
     click.echo(f"{method} sweep: {sample_count:,} samples x {len(chosen)} scenario(s) of "
                f"{len(problem.names)} parameters (values from {label})")  # fmt: skip
     click.echo(sw.robustness_table(result.outputs))
     if result.indices is not None:
-        key = "ST" if method == "sobol" else "mu_star"
-        for metric in ("clearance_2025", "price_2025"):
-            ranked = result.indices[key].isel(scenario=0).sel(metric=metric).to_series()
-            top = ranked.sort_values(ascending=False).head(5)
-            click.echo(f"most influential for {metric} ({key}): "
-                       + ", ".join(f"{n} {v:.3g}" for n, v in top.items()))  # fmt: skip
+        click.echo(sw.format_influence(result, method))
     if out_dir:
-        _write_sweep(result, Path(out_dir), sw)
-
-
-def _dask_client(workers, scheduler):
-    """A dask.distributed client for --workers or --scheduler, else None."""
-    if workers is None and scheduler is None:
-        return None
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        try:
-            return Client(scheduler, timeout="10s")
-        except OSError as err:
-            raise InputError("option --scheduler", scheduler, f"cannot connect: {err}") from None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None)  # fmt: skip
-    return Client(cluster)
-
-
-def _write_sweep(result, folder: Path, sw) -> None:
-    from anshan_housing.experiments import figures
-    from anshan_housing.model.io import save_netcdf, write_atomic
-
-    folder.mkdir(parents=True, exist_ok=True)
-    save_netcdf(result.outputs, folder / "sweep.nc")
-    text = sw.robustness_csv(result.outputs)
-    write_atomic(folder / "robustness.csv", lambda t: t.write_text(text))
-    written = ["sweep.nc", "robustness.csv"]
-    figures.fan_chart(result.outputs, folder / "fan_chart.png")
-    figures.tornado(result.oat, folder / "tornado.png")
-    written += ["fan_chart.png", "tornado.png"]
-    if result.indices is not None:
-        write_atomic(folder / "indices.csv", lambda t: t.write_text(sw.indices_csv(result.indices)))
-        if result.indices.attrs["method"] == "sobol":
-            figures.sobol_bars(result.indices, folder / "indices.png")
-        else:
-            figures.morris_scatter(result.indices, folder / "indices.png")
-        written += ["indices.csv", "indices.png"]
-    for name in written:
-        click.echo(f"wrote {folder / name}")
+        for path in sw.write_sweep(result, out_dir):
+            click.echo(f"wrote {path}")
 
 
 @main.command()

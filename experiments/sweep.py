@@ -22,6 +22,7 @@ analysis, JOSS 2(9), 97, doi:10.21105/joss.00097.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from anshan_housing.experiments.scenarios import Scenario, run_scenario
 from anshan_housing.experiments.scorecard import TARGETS, target_flags
 from anshan_housing.model.engine import START_YEAR
 from anshan_housing.model.errors import InputError
+from anshan_housing.model.io import save_netcdf, write_atomic
 from anshan_housing.model.parameters import ParameterTable, read_toml
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
@@ -427,3 +429,84 @@ def robustness_table(outputs: xr.Dataset) -> str:
         cells = "".join(f"{float(prob.sel(scenario=n, target=target)):>{width}.2f}" for n in names)
         lines.append(f"{str(target):<14}{cells}")
     return "\n".join(lines)
+
+
+#: Files that `write_sweep` may write (indices only for Sobol and Morris).
+SWEEP_FILES = ("sweep.nc", "indices.csv", "robustness.csv", "fan_chart.png", "indices.png",
+               "tornado.png")  # fmt: skip
+INFLUENCE_METRICS = ("clearance_2025", "price_2025")  # outcomes whose top drivers are listed
+TOP_DRIVERS = 5  # parameters listed per outcome
+
+
+@contextlib.contextmanager
+def dask_session(workers: int | None, scheduler: str | None):
+    """A dask.distributed client for ``workers`` (local cluster) or ``scheduler``, else None.
+
+    Closes the client (and the local cluster) on exit.
+
+    Raises
+    ------
+    InputError
+        ``workers`` not positive or given with ``scheduler``; no scheduler at the address.
+    """
+    if workers is not None and (workers <= 0 or scheduler):
+        raise InputError("option --workers", str(workers),
+                         "must be a positive number, and not given with --scheduler")  # fmt: skip
+    if workers is None and scheduler is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as err:
+            raise InputError("option --scheduler", scheduler, f"cannot connect: {err}") from None
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)  # fmt: skip
+        client = Client(cluster)
+    try:
+        yield client
+    finally:
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def format_influence(result: Sweep, method: str) -> str:
+    """The most influential parameters for `INFLUENCE_METRICS` (total Sobol or Morris mu*)."""
+    if result.indices is None:
+        return ""
+    key = "ST" if method == "sobol" else "mu_star"
+    lines = []
+    for metric in INFLUENCE_METRICS:
+        ranked = result.indices[key].isel(scenario=0).sel(metric=metric).to_series()
+        top = ranked.sort_values(ascending=False).head(TOP_DRIVERS)
+        lines.append(f"most influential for {metric} ({key}): "
+                     + ", ".join(f"{n} {v:.3g}" for n, v in top.items()))  # fmt: skip
+    return "\n".join(lines)
+
+
+def write_sweep(result: Sweep, folder: str | Path) -> list[Path]:
+    """Write the sweep's NetCDF, CSV tables and figures into ``folder``; the paths written."""
+    from anshan_housing.experiments import figures
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_netcdf(result.outputs, folder / "sweep.nc")
+    text = robustness_csv(result.outputs)
+    write_atomic(folder / "robustness.csv", lambda tmp: tmp.write_text(text))
+    figures.fan_chart(result.outputs, folder / "fan_chart.png")
+    figures.tornado(result.oat, folder / "tornado.png")
+    written = ["sweep.nc", "robustness.csv", "fan_chart.png", "tornado.png"]
+    if result.indices is not None:
+        table = indices_csv(result.indices)
+        write_atomic(folder / "indices.csv", lambda tmp: tmp.write_text(table))
+        if result.indices.attrs["method"] == "sobol":
+            figures.sobol_bars(result.indices, folder / "indices.png")
+        else:
+            figures.morris_scatter(result.indices, folder / "indices.png")
+        written += ["indices.csv", "indices.png"]
+    return [folder / name for name in written]
