@@ -262,11 +262,7 @@ def calibrate(params_file, report_only, seed, maxiter, popsize, holdout, setup_f
                 progress=lambda generation, best: bar.update(1),
             )  # fmt: skip
         values = {**values, **result.values}
-        click.echo(
-            f"objective: {result.start_objective:.4f} at the start, "
-            f"{result.global_objective:.4f} after the global search, "
-            f"{result.objective:.4f} after the polish ({result.runs:,} model runs)"
-        )
+        click.echo(report.format_objective(result))
         click.echo(report.format_uncertainty(result))
     fitted = report.fit_report(values, setup, observed)
     click.echo(report.format_fit(fitted, setup))
@@ -274,10 +270,7 @@ def calibrate(params_file, report_only, seed, maxiter, popsize, holdout, setup_f
     if holdout:
         _, errors = fit.out_of_sample(table, setup, resolve_values(table), observed, seed=seed,
                                       maxiter=maxiter, popsize=popsize)  # fmt: skip
-        click.echo("out of sample: calibrated on 2016-2018, 2019 predicted")
-        for e in errors:
-            click.echo(f"  {e.series:<26} observed {e.observed:>10.2f}  predicted "
-                       f"{e.predicted:>10.2f}  error {100 * e.relative:+6.1f} %")  # fmt: skip
+        click.echo(report.format_holdout(errors))
     if out and not report_only:
         fit.save_result(result, fitted.statistics, out, setup)
         click.echo(f"wrote {out}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from anshan_housing.calibration.fit import CalibrationResult, fit_table
+from anshan_housing.calibration.fit import CalibrationResult, HoldoutError, fit_table
 from anshan_housing.calibration.objective import CalibrationSetup
 from anshan_housing.calibration.observed import observed_years
 from anshan_housing.calibration.statistics import FitStatistics, fit_statistics, format_fit_table
@@ -77,6 +77,24 @@ def format_fit(report: FitReport, setup: CalibrationSetup) -> str:
     bounds = {spec.observed: spec.mape_bound for spec in setup.series}
     rows = [(name, st, bounds[name]) for name, st in report.statistics.items() if name in bounds]
     return format_fit_table(rows)
+
+
+def format_objective(result: CalibrationResult) -> str:
+    """The objective at the start, after the global search and after the polish."""
+    return (
+        f"objective: {result.start_objective:.4f} at the start, "
+        f"{result.global_objective:.4f} after the global search, "
+        f"{result.objective:.4f} after the polish ({result.runs:,} model runs)"
+    )
+
+
+def format_holdout(errors: list[HoldoutError]) -> str:
+    """Errors of the 2019 prediction from a calibration on 2016-2018."""
+    lines = ["out of sample: calibrated on 2016-2018, 2019 predicted"]
+    for e in errors:
+        lines.append(f"  {e.series:<26} observed {e.observed:>10.2f}  predicted "
+                     f"{e.predicted:>10.2f}  error {100 * e.relative:+6.1f} %")  # fmt: skip
+    return "\n".join(lines)
 
 
 def format_uncertainty(result: CalibrationResult) -> str:
