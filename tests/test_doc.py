@@ -197,3 +197,14 @@ def test_doc_command_refuses_a_missing_folder(runner, tmp_path):
     out = tmp_path / "nowhere" / "MODEL.md"
     result = runner.invoke(main, ["doc", "--out", str(out)])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_readme_python_examples_run():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert blocks, "README shows no Python example"
+    for block in blocks:
+        namespace: dict = {}
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+        if "ds" in namespace:  # the policy example: a freeze empties the inventory
+            assert namespace["ds"]["clearance_period"].sel(year=2025).item() < 6.0
