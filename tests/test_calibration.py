@@ -7,6 +7,8 @@ import tomllib
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
+
 from anshan_housing.calibration import CALIBRATED_FILE, fit
 from anshan_housing.calibration.objective import Objective, load_setup
 from anshan_housing.calibration.observed import DEFAULT_PATH, load_observed
@@ -14,7 +16,6 @@ from anshan_housing.cli import main
 from anshan_housing.model.engine import simulate
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.parameters import resolve_values
-from click.testing import CliRunner
 
 UM_BOUND = 0.2  # issue 4: bias share of the mean square error, every series
 # A fresh calibration from another seed must find the committed optimum, not merely a

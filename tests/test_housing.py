@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from anshan_housing.model import delays, supply
 from anshan_housing.model.engine import simulate
 from anshan_housing.model.price import CLEARANCE_RATIO_LIMITS
 from anshan_housing.model.system import default_inputs
-
 from tests.conftest import random_members
 
 CONSERVATION_RTOL = 1e-9

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from anshan_housing.model import population
 from anshan_housing.model.engine import simulate
-
 from tests.conftest import random_members
 
 ACCOUNTING_RTOL = 1e-9  # Euler conserves people to rounding error

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
+
 from anshan_housing.cli import main
 from anshan_housing.experiments.scenarios import SCENARIO_DIR, load_scenario, run_scenario
 from anshan_housing.experiments.scorecard import (
@@ -11,7 +13,6 @@ from anshan_housing.experiments.scorecard import (
     scorecard,
     scorecard_csv,
 )
-from click.testing import CliRunner
 
 # Table 1 and Table 2 of the seed, as printed
 SUPPLY_PER_YEAR = 220.0  # Table 2: 220 万m2 of new commodity housing a year

@@ -20,6 +20,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from anshan_housing.calibration import default_run_values
 from anshan_housing.experiments.policies import (
     PLAN_END,
@@ -39,8 +42,6 @@ from anshan_housing.model.engine import Shock, simulate
 from anshan_housing.model.inputs import shipped_data
 from anshan_housing.model.parameters import load_parameters
 from anshan_housing.model.system import constants, default_inputs
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 YEARS = np.arange(2016, 2026)
 ROUNDING = 1e-12  # a stock emptied exactly in one step may end at -1 ulp of its size
