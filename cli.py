@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+
 from anshan_housing.calibration import default_run_values
 from anshan_housing.model.errors import InputError
 

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy import optimize, stats
+
 from anshan_housing.calibration.objective import CALIBRATION_YEARS, CalibrationSetup, Objective
 from anshan_housing.calibration.statistics import FitStatistics, fit_statistics
 from anshan_housing.model.engine import START_YEAR, simulate
 from anshan_housing.model.io import write_atomic
 from anshan_housing.model.parameters import ParameterTable
-from scipy import optimize, stats
 
 JACOBIAN_STEP = 1e-4  # forward-difference step, as a share of each parameter's range
 IDENTIFIED_WIDTH = 1.0  # an interval wider than this share of the range: not identified

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
 from anshan_housing.calibration.observed import SERIES, load_observed
 from anshan_housing.model.engine import START_YEAR, simulate
 from anshan_housing.model.errors import InputError

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
 from anshan_housing.model.errors import InputError
 
 #: Default location of the observed-data file.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
+
 from anshan_housing.calibration.fit import CalibrationResult, HoldoutError, fit_table
 from anshan_housing.calibration.objective import CalibrationSetup
 from anshan_housing.calibration.observed import observed_years

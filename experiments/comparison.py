@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
 from anshan_housing.experiments.scenarios import Scenario, run_scenario
 from anshan_housing.experiments.scorecard import scorecard, scorecard_csv
 from anshan_housing.model.errors import InputError

@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
+from scipy import optimize
+from scipy.stats import qmc
+
 from anshan_housing.calibration.fit import generation_callback
 from anshan_housing.experiments.policies import PLAN_END, PLAN_START
 from anshan_housing.experiments.scenarios import Scenario, run_scenario
@@ -30,8 +33,6 @@ from anshan_housing.experiments.scorecard import (
     SUPPLY_TOLERANCE,
     target_flags,
 )
-from scipy import optimize
-from scipy.stats import qmc
 
 YEARS = PLAN_END - PLAN_START + 1
 MAX_LAND = 300.0  # ha/year: upper bound of the search, 5x the 2016-2019 mean

@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from anshan_housing.model.engine import Shock
 from anshan_housing.model.inputs import MEAN_YEARS, shipped_data
 from anshan_housing.model.policy import LandDecision, Observation

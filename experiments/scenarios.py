@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
 from anshan_housing.experiments.policies import (
     PLAN_END,
     PLAN_START,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
+
 from anshan_housing.experiments.policies import PLAN_END, PLAN_START
 
 BAND = (15.0, 18.0)  # Table 1: clearance period of new commodity housing, months

@@ -32,6 +32,12 @@ from typing import NamedTuple
 
 import numpy as np
 import xarray as xr
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import latin
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+
 from anshan_housing.experiments.policies import PLAN_END, PLAN_START
 from anshan_housing.experiments.scenarios import Scenario, run_scenario
 from anshan_housing.experiments.scorecard import TARGETS, target_flags
@@ -39,11 +45,6 @@ from anshan_housing.model.engine import START_YEAR
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.io import save_netcdf, write_atomic
 from anshan_housing.model.parameters import ParameterTable, read_toml
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import latin
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 
 class Output(NamedTuple):

@@ -26,6 +26,7 @@ Feedback loops
 from __future__ import annotations
 
 import numpy as np
+
 from anshan_housing.model.price import GROWTH_LIMIT
 from anshan_housing.model.variables import Variable
 

@@ -21,6 +21,7 @@ Feedback loop
 from __future__ import annotations
 
 import numpy as np
+
 from anshan_housing.model.delays import stage_total
 from anshan_housing.model.variables import Variable
 

@@ -30,12 +30,13 @@ from datetime import UTC, datetime
 import numpy as np
 import simpy
 import xarray as xr
+from threadpoolctl import ThreadpoolController
+
 from anshan_housing.model import supply, system
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.inputs import ModelData, shipped_data
 from anshan_housing.model.parameters import load_parameters, member_arrays
 from anshan_housing.model.policy import Observation, Policy
-from threadpoolctl import ThreadpoolController
 
 START_YEAR = 2016  # simulation starts 1 January 2016; initial state = end of 2015
 END_YEAR = 2025  # last simulated year (to 31 December)

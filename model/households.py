@@ -30,6 +30,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+
 from anshan_housing.model.population import AGES, ELDERLY_AGE, migration_profile
 from anshan_housing.model.variables import Variable
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
+
 from anshan_housing.model.variables import Variable
 
 M2_PER_1E4 = 1e4

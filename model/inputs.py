@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from anshan_housing.model.errors import InputError
 
 #: Folder of the shipped data files.

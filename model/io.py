@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.parameters import (
     DEFAULT_PARAMETER_FILE,

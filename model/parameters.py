@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from anshan_housing.model.errors import InputError
 
 DEFAULT_PARAMETER_FILE = Path(__file__).with_name("parameters.toml")

@@ -28,9 +28,10 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
+
 from anshan_housing.model.inputs import AgeGroups
 from anshan_housing.model.variables import Variable
-from scipy.interpolate import PchipInterpolator
 
 N_AGES = 101  # single years 0..99 and the open group 100+
 AGES = np.arange(N_AGES)

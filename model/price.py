@@ -21,6 +21,7 @@ Feedback loops
 from __future__ import annotations
 
 import numpy as np
+
 from anshan_housing.model.variables import Variable
 
 CLEARANCE_RATIO_LIMITS = (0.25, 4.0)  # keeps the price effect finite at empty inventory

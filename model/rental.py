@@ -14,6 +14,7 @@ No feedback loop: the sector reports the plan's Table 1 row on rental subsidies.
 from __future__ import annotations
 
 import numpy as np
+
 from anshan_housing.model.variables import Variable
 
 VARIABLES = (

@@ -32,6 +32,7 @@ Feedback loops
 from __future__ import annotations
 
 import numpy as np
+
 from anshan_housing.model.delays import chain_increment, chain_rates, limit_outflows, stage_total
 from anshan_housing.model.variables import Variable
 

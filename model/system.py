@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
 from anshan_housing.model import demand, developers, households, population, price, rental, supply
 from anshan_housing.model.inputs import MEAN_YEARS, ModelData, shipped_data, yearly_input
 from anshan_housing.model.population import AREAS, ELDERLY_AGE, N_AGES, URBAN

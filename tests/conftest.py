@@ -7,6 +7,7 @@ import struct
 import numpy as np
 import pytest
 import xarray as xr
+
 from anshan_housing.calibration import default_run_values
 from anshan_housing.model.engine import simulate
 from anshan_housing.model.parameters import load_parameters, resolve_values

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
 from anshan_housing import cli
 from anshan_housing.calibration import default_run_values
 from anshan_housing.calibration.observed import load_observed
@@ -24,7 +26,6 @@ from anshan_housing.model.engine import simulate
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.io import save_netcdf
 from anshan_housing.model.parameters import DEFAULT_PARAMETER_FILE
-from click.testing import CliRunner
 
 ROOT = os.geteuid() == 0
 CLICK = "<click usage error>"  # ``where`` of the errors click reports itself

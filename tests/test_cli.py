@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import xarray as xr
-from anshan_housing.cli import main
 from click.testing import CliRunner
+
+from anshan_housing.cli import main
 
 BAD_PARAMETER_FILES = {
     "unknown name": ("[values]\ntfrr = 1.0\n", "tfrr: unknown parameter"),

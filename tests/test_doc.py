@@ -8,12 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
 from anshan_housing.cli import main
 from anshan_housing.model import doc, system
 from anshan_housing.model.doc import check_metadata, model_doc, resolve_equation
 from anshan_housing.model.indicators import INDICATORS
 from anshan_housing.model.variables import Variable
-from click.testing import CliRunner
 
 MODEL_DOC = Path(__file__).resolve().parent.parent / "docs" / "MODEL.md"
 ALL_VARIABLES = (*system.VARIABLES, *INDICATORS, *doc.input_variables())

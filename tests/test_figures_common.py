@@ -4,6 +4,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+
 from anshan_housing.experiments.figures.common import (
     PANEL_SIZE,
     SWEEP_WIDTH,

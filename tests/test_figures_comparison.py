@@ -4,6 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
+from matplotlib.collections import PolyCollection
+
 from anshan_housing.experiments.figures.common import MAX_LINES, OBSERVED_LABEL
 from anshan_housing.experiments.figures.comparison import (
     COMPARISON_PANELS,
@@ -12,8 +14,6 @@ from anshan_housing.experiments.figures.comparison import (
     draw_comparison,
 )
 from anshan_housing.model.errors import InputError
-from matplotlib.collections import PolyCollection
-
 from tests.conftest import COMPARE_SCENARIOS, bands, check_png, labelled_lines, model_labels
 
 

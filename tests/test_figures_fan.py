@@ -4,10 +4,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
+
 from anshan_housing.experiments.figures.fan import FAN_VARIABLES, fan_chart
 from anshan_housing.experiments.sweep import OUTPUTS
 from anshan_housing.model.errors import InputError
-
 from tests.conftest import SWEEP_PARAMETERS, SWEEP_SCENARIOS, check_sweep_png
 
 YEARS = np.arange(2016, 2026)

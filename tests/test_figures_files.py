@@ -1,11 +1,11 @@
 """Tests of experiments/figures/files.py: variable panels of saved runs, comparisons, sweeps."""
 
 import pytest
+
 from anshan_housing.experiments.figures.comparison import COMPARISON_PANELS
 from anshan_housing.experiments.figures.files import MAX_LISTED, plot_file
 from anshan_housing.experiments.figures.run import HOUSING_PANELS
 from anshan_housing.model.errors import InputError
-
 from tests.conftest import COMPARE_SCENARIOS, bands, check_png, model_labels
 
 # ---------------------------------------------------------------- plot_file

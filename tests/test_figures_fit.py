@@ -4,11 +4,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
+
 from anshan_housing.calibration.observed import load_observed
 from anshan_housing.calibration.statistics import FitStatistics
 from anshan_housing.experiments.figures.fit import fit_figure
 from anshan_housing.model.errors import InputError
-
 from tests.conftest import png_size
 
 MAPPING = {

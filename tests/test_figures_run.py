@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+
 from anshan_housing.experiments.figures.run import (
     FIGURES,
     FigureSpec,
@@ -16,7 +17,6 @@ from anshan_housing.experiments.figures.run import (
 from anshan_housing.model.engine import simulate
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.parameters import load_parameters, resolve_values
-
 from tests.conftest import check_png
 
 SCENARIOS = ["plan_table2", "five_category", "freeze"]

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import xarray as xr
+
 from anshan_housing.experiments.figures import common
 from anshan_housing.experiments.figures.sensitivity import (
     label_layout,
@@ -14,7 +15,6 @@ from anshan_housing.experiments.figures.sensitivity import (
     tornado,
 )
 from anshan_housing.model.errors import InputError
-
 from tests.conftest import SWEEP_PARAMETERS, SWEEP_SCENARIOS, check_sweep_png
 
 METRICS = {  # name: (long name, units, typical 2025 value)

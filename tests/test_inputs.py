@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.inputs import DEFAULT_PATH, INPUTS, InputSeries, load_inputs, yearly_input
 

@@ -4,6 +4,7 @@ import csv
 
 import numpy as np
 import pytest
+
 from anshan_housing.calibration.observed import (
     COLUMNS,
     DEFAULT_PATH,

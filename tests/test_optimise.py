@@ -6,11 +6,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
+
 from anshan_housing.cli import main
 from anshan_housing.experiments.optimise import objective_of, optimise_land
 from anshan_housing.experiments.scenarios import find_scenario, load_scenario, run_scenario
 from anshan_housing.experiments.scorecard import scorecard, targets_met
-from click.testing import CliRunner
 
 
 @pytest.fixture(scope="module")

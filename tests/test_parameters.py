@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.parameters import (
     REQUIRED_FIELDS,

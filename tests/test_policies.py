@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from anshan_housing.experiments.policies import (
     POLICY_SETTINGS,
     clearance_target,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from anshan_housing.model import population
 from anshan_housing.model.engine import simulate
-
 from tests.conftest import random_members
 
 ACCOUNTING_RTOL = 1e-9  # Euler conserves people to rounding error
+# What the calibration claims for 2019: out 19,168 vs the seed's 19,100, in 6,800 vs
+# 6,800, net -12,368 vs -12,300; within 0.6 % (the largest gap, net, is 0.55 %)
+MIGRATION_RTOL = 0.006
 
 
 def at_2019(ds, name):
@@ -34,11 +37,11 @@ def test_natural_growth_2019_and_mean(baseline):
     assert abs(float(rate.sel(year=slice(2016, 2019)).mean()) - (-2.19)) <= 0.5
 
 
-def test_migration_2019_within_ten_percent(baseline):
+def test_migration_2019_within_claimed_tolerance(baseline):
     y = baseline.isel(member=0).sel(year=2019)
-    assert float(y["out_migration_yearly"].sum()) == pytest.approx(19_100, rel=0.10)
-    assert float(y["in_migration_yearly"].sum()) == pytest.approx(6_800, rel=0.10)
-    assert float(y["net_migration"]) == pytest.approx(-12_300, rel=0.10)
+    assert float(y["out_migration_yearly"].sum()) == pytest.approx(19_100, rel=MIGRATION_RTOL)
+    assert float(y["in_migration_yearly"].sum()) == pytest.approx(6_800, rel=MIGRATION_RTOL)
+    assert float(y["net_migration"]) == pytest.approx(-12_300, rel=MIGRATION_RTOL)
 
 
 def test_share_60plus_2019_about_26_percent(baseline):
@@ -169,3 +172,33 @@ def test_household_dissolution_counts_elderly_deaths_and_emigrants(run_values):
     low = float(none_alone["household_dissolution_yearly"].sel(year=2016).sum())
     high = float(many_alone["household_dissolution_yearly"].sel(year=2016).sum())
     assert high > 1.5 * low > 0
+
+
+def test_emigrating_heads_dissolve_households_in_proportion(run_values):
+    """Without elderly living alone, only emigrating heads dissolve households.
+
+    In the first month the population is the end-2015 one in both runs, so twice the
+    out-migration rate dissolves exactly twice as many households, fewer than the
+    emigrants (not every emigrant heads a household).
+    """
+    first = []
+    for rate in (0.002, 0.004):
+        ds = simulate(dict(run_values, elderly_alone_share=0.0, out_migration_rate=rate),
+                      end_year=2016, record_age=False).isel(member=0, time=0)  # fmt: skip
+        first.append(float(ds["household_dissolution"].sum()))
+        assert 0 < first[-1] < float(ds["out_migration"].sum())
+    assert first[1] == pytest.approx(2 * first[0], rel=1e-9)
+
+
+def test_headship_trend_compounds_households_at_its_rate(run_values):
+    """Households are population x headship, rising by ``headship_trend`` a year.
+
+    Nothing feeds back on the population, so both runs have the same residents and
+    their households differ by a factor that grows by 1 + trend every year.
+    """
+    flat = simulate(dict(run_values, headship_trend=0.0), record_age=False).isel(member=0)
+    rising = simulate(dict(run_values, headship_trend=0.01), record_age=False).isel(member=0)
+    np.testing.assert_array_equal(flat["population_total"], rising["population_total"])
+    ratio = (rising["households_yearly"] / flat["households_yearly"]).values  # (year, area)
+    np.testing.assert_allclose(ratio[1:] / ratio[:-1], 1.01, rtol=1e-9)
+    assert np.all(ratio[0] > 1.0)

@@ -6,6 +6,8 @@ import dataclasses
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
+
 from anshan_housing.cli import main
 from anshan_housing.experiments.scenarios import (
     find_scenario,
@@ -16,7 +18,6 @@ from anshan_housing.experiments.scenarios import (
 )
 from anshan_housing.experiments.scorecard import scorecard, targets_met
 from anshan_housing.model.errors import InputError
-from click.testing import CliRunner
 
 GOOD = 'name = "t"\ndescription = "a test"\n[policy]\nkind = "historical"\n'
 

@@ -5,10 +5,11 @@ import math
 
 import numpy as np
 import pytest
-from anshan_housing.calibration.statistics import FitStatistics, fit_statistics, format_fit_table
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
+from anshan_housing.calibration.statistics import FitStatistics, fit_statistics, format_fit_table
 
 A4 = np.array([1.0, 2.0, 3.0, 4.0])
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from SALib.test_functions import Ishigami
+
 from anshan_housing.experiments import sweep as sw
 from anshan_housing.experiments.scenarios import find_scenario, load_scenario
 from anshan_housing.model.errors import InputError
-from SALib.test_functions import Ishigami
 
 # Analytic indices of the Ishigami function, a = 7, b = 0.1 (Ishigami & Homma 1990)
 ISHIGAMI_S1 = np.array([0.3139, 0.4424, 0.0])
@@ -146,8 +147,9 @@ def test_default_problem_is_the_uncertain_parameters(table):
 
 
 def test_cli_sweep_writes_outputs_and_robustness(tmp_path):
-    from anshan_housing.cli import main
     from click.testing import CliRunner
+
+    from anshan_housing.cli import main
 
     out = tmp_path / "sweep"
     args = [

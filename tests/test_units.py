@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pint
 import pytest
+
 from anshan_housing.model import demand, developers, indicators, price, system
 from anshan_housing.model.doc import UNIT_DEFINITIONS
 from anshan_housing.model.inputs import INPUTS

@@ -30,14 +30,15 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
-from anshan_housing.calibration.observed import load_observed
-from anshan_housing.experiments import scorecard
-from anshan_housing.experiments.policies import PLAN_END, PLAN_START
-from anshan_housing.model.errors import InputError
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.ticker import MultipleLocator
+
+from anshan_housing.calibration.observed import load_observed
+from anshan_housing.experiments import scorecard
+from anshan_housing.experiments.policies import PLAN_END, PLAN_START
+from anshan_housing.model.errors import InputError
 
 #: Resolution of written PNGs (dots per inch): the population figure (13.5 x 8.4 in)
 #: comes out at about 1620 x 1010 px, readable on a laptop screen without zooming.

@@ -13,6 +13,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
 from anshan_housing.experiments.figures import common
 from anshan_housing.experiments.figures.common import (
     _PAIR_HANDLER,
@@ -47,8 +50,6 @@ from anshan_housing.experiments.figures.common import (
     units_compatible,
 )
 from anshan_housing.model.errors import InputError
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 #: Panels of `comparison_figure`: model variable and panel title. The clearance
 #: period is drawn monthly (``clearance_period_monthly``) when the Dataset has it.

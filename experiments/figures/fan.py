@@ -15,6 +15,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MultipleLocator
+
 from anshan_housing.experiments.figures import common
 from anshan_housing.experiments.figures.common import (
     _PAIR_HANDLER,
@@ -47,11 +53,6 @@ from anshan_housing.experiments.figures.common import (
 )
 from anshan_housing.experiments.sweep import OUTPUTS
 from anshan_housing.model.errors import InputError
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import MultipleLocator
 
 #: Yearly outputs drawn by `fan_chart` by default, one panel each: those of the sweep
 #: marked for it (`experiments.sweep.OUTPUTS`).

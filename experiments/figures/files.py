@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import xarray as xr
+
 from anshan_housing.experiments.figures.comparison import _comparison_names, as_members
 from anshan_housing.experiments.figures.run import HOUSING_PANELS, variable_panels
 from anshan_housing.model.errors import InputError

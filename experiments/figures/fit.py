@@ -12,6 +12,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.figure import Figure
+from matplotlib.ticker import MultipleLocator
+
 from anshan_housing.calibration.objective import CALIBRATION_YEARS
 from anshan_housing.calibration.statistics import FitStatistics
 from anshan_housing.experiments.figures import common
@@ -33,8 +36,6 @@ from anshan_housing.experiments.figures.common import (
     units_compatible,
 )
 from anshan_housing.model.errors import InputError
-from matplotlib.figure import Figure
-from matplotlib.ticker import MultipleLocator
 
 
 def _fit_series(

@@ -39,6 +39,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.axes import Axes
+
 from anshan_housing.experiments.figures import common
 from anshan_housing.experiments.figures.common import (
     BAND,
@@ -73,7 +75,6 @@ from anshan_housing.experiments.figures.common import (
     units_compatible,
 )
 from anshan_housing.model.errors import InputError
-from matplotlib.axes import Axes
 
 # ------------------------------------------------------------------ generic panels
 

@@ -27,6 +27,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
 from anshan_housing.experiments.figures import common
 from anshan_housing.experiments.figures.common import (
     SWEEP_WIDTH,
@@ -41,10 +46,6 @@ from anshan_housing.experiments.figures.common import (
     require,
 )
 from anshan_housing.model.errors import InputError
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 #: Parameters labelled by name in each `morris_scatter` panel (largest mu*).
 MORRIS_LABELS = 5
