@@ -389,7 +389,8 @@ def compare(names, params_file, basis, out_dir, force):
     if out_dir:
         _check_out_dir(out_dir, OUTPUT_FILES, force)
     comparison = compare_scenarios(chosen, values, attrs=provenance(label, population_basis=basis))
-    click.echo(f"scorecard against the plan's Table 1 (parameters: {label})")
+    click.echo(f"scorecard against the plan's Table 1 (parameters: {label}; "
+               f"population basis: {basis})")  # fmt: skip
     click.echo(format_scorecard(comparison.cards))
     if out_dir:
         for path in write_comparison(comparison, out_dir):

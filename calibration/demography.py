@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import xarray as xr
+from scipy import optimize
+
 from anshan_housing.calibration.observed import load_observed, observed_years
 from anshan_housing.model.engine import START_YEAR, simulate
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.io import write_atomic
 from anshan_housing.model.parameters import read_toml
-from scipy import optimize
 
 #: The population bases, the first the default.
 BASES = ("plan", "census")
