@@ -19,6 +19,8 @@ from anshan_housing.model.errors import InputError
 # model.engine.INTEGRATORS, spelled out so that the CLI starts without importing the
 # engine (tests/test_cli.py checks that the two agree)
 INTEGRATOR_NAMES = ("heun", "euler", "rk4")
+# calibration.demography.BASES, likewise spelled out (tests/test_cli.py checks them)
+BASIS_NAMES = ("plan", "census")
 
 EXIT_BAD_INPUT = 2
 SUMMARY_COLUMNS = (
@@ -84,6 +86,14 @@ def summary_table(ds, columns=SUMMARY_COLUMNS) -> str:
 
 
 def _params_option(f):
+    """--params FILE and --basis plan|census: the parameter values of a command."""
+    f = click.option(
+        "--basis",
+        type=click.Choice(BASIS_NAMES),
+        default=BASIS_NAMES[0],
+        show_default=True,
+        help="Population basis: the plan's own figures or the 2010 and 2020 censuses.",
+    )(f)
     return click.option(
         "--params",
         "params_file",
@@ -128,14 +138,14 @@ def _parse_dt(text: str) -> float:
 
 @main.command()
 @_params_option
-def params(params_file):
+def params(params_file, basis):
     """Print the parameter table: value, unit, range and source.
 
     Example: anshan-housing params --params calibration/calibrated.toml
     """
     from anshan_housing.model.parameters import format_parameters
 
-    table, values, label = default_run_values(params_file)
+    table, values, label = default_run_values(params_file, basis)
     click.echo(f"parameters ({len(table)}; values from {label})")
     click.echo(format_parameters(table, values))
 
@@ -167,7 +177,7 @@ def params(params_file):
     help="Write figures (PNG) into this folder.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
+def run(params_file, basis, dt_text, integrator, end_year, out, plot_dir, force):
     """Simulate 2016-2025 and print a yearly summary.
 
     Example: anshan-housing run --out run.nc --plot figures
@@ -176,12 +186,18 @@ def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
     from anshan_housing.model.io import check_output_path, provenance, save_netcdf
 
     dt = _parse_dt(dt_text)
-    _, values, label = default_run_values(params_file)
+    _, values, label = default_run_values(params_file, basis)
     if out:
         check_output_path(out, force)
     if plot_dir:
         _check_plot_dir(plot_dir, force)
-    ds = simulate(values, dt=dt, end_year=end_year, integrator=integrator, attrs=provenance(label))
+    ds = simulate(
+        values,
+        dt=dt,
+        end_year=end_year,
+        integrator=integrator,
+        attrs=provenance(label, population_basis=basis),
+    )
     click.echo(summary_table(ds))
     if out:
         save_netcdf(ds, out)
@@ -226,13 +242,14 @@ def run(params_file, dt_text, integrator, end_year, out, plot_dir, force):
     help="Write the fit figure (fit.png) into this folder.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def calibrate(params_file, report_only, seed, maxiter, popsize, holdout, setup_file, out, plot_dir,
-              force):  # fmt: skip
+def calibrate(params_file, basis, report_only, seed, maxiter, popsize, holdout, setup_file, out,
+              plot_dir, force):  # fmt: skip
     """Fit the model to the seed's 2016-2019 figures and report the fit.
 
     Example: anshan-housing calibrate --out calibrated.toml --plot figures
     """
     from anshan_housing.calibration import fit, report
+    from anshan_housing.calibration.demography import basis_values
     from anshan_housing.calibration.objective import load_setup
     from anshan_housing.calibration.observed import load_observed
     from anshan_housing.model.io import check_output_path
@@ -246,16 +263,19 @@ def calibrate(params_file, report_only, seed, maxiter, popsize, holdout, setup_f
         _check_plot_dir(plot_dir, force, names=("fit.png",))
     observed = load_observed()
     if report_only:
-        table, values, label = default_run_values(params_file)
+        table, values, label = default_run_values(params_file, basis)
         setup = load_setup(table, setup_file)
-        click.echo(f"fit of the parameters in {label}")
+        click.echo(f"fit of the parameters in {label} ({basis} population basis)")
     else:
         table = load_parameters()
-        values = default_run_values(params_file)[1] if params_file else resolve_values(table)
-        setup = load_setup(table, setup_file)
-        click.echo(
-            f"calibrating {len(setup.free)} parameters on {len(setup.series)} series (seed {seed})"
+        values = (
+            default_run_values(params_file, basis)[1]
+            if params_file
+            else {**resolve_values(table), **basis_values(basis)}
         )
+        setup = load_setup(table, setup_file)
+        click.echo(f"calibrating {len(setup.free)} parameters on {len(setup.series)} series "
+                   f"(seed {seed}; {basis} population basis)")  # fmt: skip
         bar = click.progressbar(length=maxiter, label="differential evolution", file=sys.stderr)
         with bar:
             result = fit.calibrate(
@@ -269,11 +289,12 @@ def calibrate(params_file, report_only, seed, maxiter, popsize, holdout, setup_f
     click.echo(report.format_fit(fitted, setup))
     click.echo(report.format_seed_2019(fitted))
     if holdout:
-        _, errors = fit.out_of_sample(table, setup, resolve_values(table), observed, seed=seed,
+        start = {**resolve_values(table), **basis_values(basis)}
+        _, errors = fit.out_of_sample(table, setup, start, observed, seed=seed,
                                       maxiter=maxiter, popsize=popsize)  # fmt: skip
         click.echo(report.format_holdout(errors))
     if out and not report_only:
-        fit.save_result(result, fitted.statistics, out, setup)
+        fit.save_result(result, fitted.statistics, out, setup, basis=basis)
         click.echo(f"wrote {out}")
     if plot_dir:
         from anshan_housing.experiments.figures import fit_figure
@@ -282,6 +303,40 @@ def calibrate(params_file, report_only, seed, maxiter, popsize, holdout, setup_f
                           mapping=report.fit_figure_mapping(setup),
                           title="Calibration 2016-2019: model and seed")  # fmt: skip
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option(
+    "--params",
+    "params_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Parameter values the bases are fitted on. Default: calibration/calibrated.toml.",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write the fitted bases to this TOML file."
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def demography(params_file, out, force):
+    """Fit the population bases (plan, census) and check them against the censuses.
+
+    Example: anshan-housing demography --out calibration/bases.toml --force
+    """
+    from anshan_housing.calibration import demography as dem
+    from anshan_housing.model.io import check_output_path
+
+    if out:
+        check_output_path(out, force)
+    _, values, label = default_run_values(params_file, basis=None)
+    fitted = dem.fit_bases(values)
+    census = dem.census_figures()
+    for basis, basis_fit in fitted.items():
+        click.echo(f"{basis} basis: {dem.DESCRIPTIONS[basis]} (parameters: {label})")
+        click.echo("  " + ", ".join(f"{name} = {value:.6g}" for name, value in basis_fit.items()))
+        click.echo(dem.format_checks(dem.basis_checks(dem.run_basis(values, basis_fit), census)))
+    if out:
+        dem.write_bases(fitted, out)
+        click.echo(f"wrote {out}")
 
 
 @main.command()
@@ -312,7 +367,7 @@ def scenarios():
     help="Folder for scorecard.csv, comparison.nc and comparison.png.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def compare(names, params_file, out_dir, force):
+def compare(names, params_file, basis, out_dir, force):
     """Run scenarios (all shipped ones by default) and print the Table 1 scorecard.
 
     NAMES are shipped scenario names or paths to scenario files.
@@ -328,13 +383,14 @@ def compare(names, params_file, out_dir, force):
     from anshan_housing.experiments.scorecard import format_scorecard
     from anshan_housing.model.io import provenance
 
-    table, values, label = default_run_values(params_file)
+    table, values, label = default_run_values(params_file, basis)
     paths = [find_scenario(n) for n in names] if names else shipped_scenarios()
     chosen = [load_scenario(p, table) for p in paths]
     if out_dir:
         _check_out_dir(out_dir, OUTPUT_FILES, force)
-    comparison = compare_scenarios(chosen, values, attrs=provenance(label))
-    click.echo(f"scorecard against the plan's Table 1 (parameters: {label})")
+    comparison = compare_scenarios(chosen, values, attrs=provenance(label, population_basis=basis))
+    click.echo(f"scorecard against the plan's Table 1 (parameters: {label}; "
+               f"population basis: {basis})")  # fmt: skip
     click.echo(format_scorecard(comparison.cards))
     if out_dir:
         for path in write_comparison(comparison, out_dir):
@@ -352,7 +408,7 @@ def compare(names, params_file, out_dir, force):
 )
 @_params_option
 @_search_options(maxiter=60, popsize=12, members="5")
-def optimise(base_name, params_file, seed, maxiter, popsize):
+def optimise(base_name, params_file, basis, seed, maxiter, popsize):
     """Find the yearly residential land 2021-2025 (ha) that best meets the plan's Table 1.
 
     Example: anshan-housing optimise --scenario plan-table2
@@ -361,7 +417,7 @@ def optimise(base_name, params_file, seed, maxiter, popsize):
     from anshan_housing.experiments.scenarios import find_scenario, load_scenario, shipped_scenarios
     from anshan_housing.experiments.scorecard import format_scorecard, scorecard
 
-    table, values, label = default_run_values(params_file)
+    table, values, label = default_run_values(params_file, basis)
     scenario = load_scenario(find_scenario(base_name), table)
     others = [load_scenario(path, table) for path in shipped_scenarios()]
     bar = click.progressbar(length=maxiter, label="searching land paths", file=sys.stderr)
@@ -433,7 +489,8 @@ def optimise(base_name, params_file, seed, maxiter, popsize):
     help="Folder for sweep.nc, indices.csv, robustness.csv and figures.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def sweep(method, samples, seed, param_names, problem_file, scenario_names, params_file, chunk,
+def sweep(method, samples, seed, param_names, problem_file, scenario_names, params_file, basis,
+          chunk,
           workers, scheduler, out_dir, force):  # fmt: skip
     """Monte Carlo, Sobol or Morris sweep of the uncertain parameters under scenarios.
 
@@ -443,7 +500,7 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
     from anshan_housing.experiments.scenarios import find_scenario, load_scenario
     from anshan_housing.model.io import provenance
 
-    table, values, label = default_run_values(params_file)
+    table, values, label = default_run_values(params_file, basis)
     if problem_file and param_names:
         raise InputError("option --problem", problem_file, "give --problem or --param, not both")
     problem = (sw.problem_from_file(problem_file, table) if problem_file
@@ -464,7 +521,9 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
             result = sw.sweep(problem, method, samples, chosen, values, seed=seed, chunk=chunk,
                               client=client, progress=bar.update)  # fmt: skip
     scenario_names = ", ".join(s.name for s in chosen)
-    result.outputs.attrs.update(provenance(label, scenarios=scenario_names, dt_years=1 / 12))
+    result.outputs.attrs.update(
+        provenance(label, scenarios=scenario_names, dt_years=1 / 12, population_basis=basis)
+    )
     click.echo(f"{method} sweep: {sample_count:,} samples x {len(chosen)} scenario(s) of "
                f"{len(problem.names)} parameters (values from {label})")  # fmt: skip
     click.echo(sw.robustness_table(result.outputs))

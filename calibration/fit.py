@@ -228,14 +228,19 @@ def save_result(
     statistics: Mapping[str, FitStatistics],
     path: str | Path,
     setup: CalibrationSetup,
+    basis: str = "plan",
 ) -> None:
-    """Write the result file (``[values]`` is what ``--params`` reads), atomically."""
+    """Write the result file (``[values]`` is what ``--params`` reads), atomically.
+
+    ``basis`` is the population basis the fit ran on (recorded in ``[meta]``).
+    """
     data = {
         "meta": {
             "note": "written by `anshan-housing calibrate --out`; [values] override "
             "model/parameters.toml",
             "date": _dt.date.today().isoformat(),
             "setup": Path(setup.source).name,
+            "population_basis": basis,
             "seed": result.seed,
             "years": list(result.years),
             "model_runs": result.runs,

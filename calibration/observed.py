@@ -1,7 +1,8 @@
 """Observed series of the seed plan: the file format, its checks and its loader.
 
 `observed.csv` (next to this module) holds every number the Anshan 14th Five-Year
-housing plan (the seed) reports for the calibration period, one row per series and
+housing plan (the seed) reports for the calibration period, and the city's 2010 and
+2020 census figures, one row per series and
 year, in long format with the columns ``series, year, value, unit, scope, source``.
 `SERIES` below is the one place that lists the series: their unit, English name and
 scope (which part of the market or population the number covers). `load_observed`
@@ -26,6 +27,11 @@ Scopes used
     The whole residential stock.
 ``城镇居民``
     Urban residents (income statistics).
+``census``
+    The 2010 (6th) and 2020 (7th) population censuses of Anshan, reference day 1
+    November, from the city statistics bureau's bulletins (POPULATION_SOURCES.md sec. 5):
+    not the plan's figures, but the basis of the census population
+    (``calibration/bases.toml``).
 
 Rows whose ``source`` starts with ``[derived]`` are computed from the plan's text
 (the formula is given), not printed in it. Means over several years are stored at
@@ -176,6 +182,26 @@ SERIES: dict[str, dict[str, str]] = {
         "unit": "1e4 m**2",
         "long_name": "mean yearly filed (备案) commodity housing area 2016-2019",
         "scope": "商品住宅",
+    },
+    "census_population": {
+        "unit": "person",
+        "long_name": "resident population at the census (1 November)",
+        "scope": "census",
+    },
+    "census_household_size": {
+        "unit": "person/household",
+        "long_name": "persons per family household at the census (1 November)",
+        "scope": "census",
+    },
+    "census_family_households": {
+        "unit": "household",
+        "long_name": "family households (家庭户) at the census (1 November)",
+        "scope": "census",
+    },
+    "census_collective_residents": {
+        "unit": "person",
+        "long_name": "residents of collective households (集体户) at the census (1 November)",
+        "scope": "census",
     },
     "existing_housing_transactions_mean_2016_2019": {
         "unit": "1e4 m**2",

@@ -51,6 +51,12 @@ class Comparison:
     runs: dict[str, xr.Dataset]
     cards: dict[str, dict]
 
+    @property
+    def basis(self) -> str:
+        """The population basis of the runs (their ``population_basis`` attribute)."""
+        bases = {str(ds.attrs.get("population_basis", "plan")) for ds in self.runs.values()}
+        return bases.pop() if len(bases) == 1 else "mixed"
+
 
 def compare_scenarios(
     scenarios: Sequence[Scenario],
@@ -77,7 +83,7 @@ def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     combined = comparison_dataset(comparison.runs)
-    text = scorecard_csv(comparison.cards)
+    text = scorecard_csv(comparison.cards, comparison.basis)
     write_atomic(folder / "scorecard.csv", lambda tmp: tmp.write_text(text))
     save_netcdf(combined, folder / "comparison.nc")
     comparison_figure(combined, folder / "comparison.png")

@@ -154,13 +154,17 @@ def format_scorecard(cards: dict[str, list[Row]]) -> str:
     return "\n".join(lines)
 
 
-def scorecard_csv(cards: dict[str, list[Row]]) -> str:
-    """The scorecard in long CSV form: scenario, indicator, unit, target, value, status."""
+def scorecard_csv(cards: dict[str, list[Row]], basis: str = "plan") -> str:
+    """The scorecard in long CSV form, a row per scenario and indicator.
+
+    Columns: scenario, population basis, indicator, unit, target, value, status.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["scenario", "indicator", "unit", "target", "value", "status"])
+    writer.writerow(["scenario", "population_basis", "indicator", "unit", "target", "value",
+                     "status"])  # fmt: skip
     for name, rows in cards.items():
         for r in rows:
-            writer.writerow([name, r.indicator, r.unit, r.target,
+            writer.writerow([name, basis, r.indicator, r.unit, r.target,
                              "" if r.value is None else f"{r.value:.6g}", r.status])  # fmt: skip
     return buffer.getvalue()

@@ -1,13 +1,17 @@
 """Households sector: family households from residents by age (headship rates).
 
 Auxiliary
-    ``households[member, area]`` = sum over age of population x headship rate. The
-    headship rate by age has a fixed shape (:func:`headship_shape`, an assumption: no
-    age-specific headship rates for urban China were found, POPULATION_SOURCES.md
-    sec. 5) scaled so that the end-2015 average family household size equals the
-    parameter ``household_size_2015``, and rising by ``headship_trend`` a year
-    (smaller households: Anshan 2.88 persons in 2010, Liaoning 3.15 in 2000, 2.78 in
-    2010, 2.77 in 2015).
+    ``households[member, area]`` = (1 - collective share) x sum over age of population
+    x headship rate: residents of collective households (集体户, 4.45 % at the 2020
+    census) head no family household. The headship rate by age has a fixed shape
+    (:func:`headship_shape`, an assumption: no age-specific headship rates for China,
+    Liaoning or Anshan were found in the 2010 or 2020 census tables, the 2015 survey or
+    the ProFamy papers, POPULATION_SOURCES.md sec. 5 and 7) scaled so that the end-2015
+    family household size equals ``household_size_2015`` (on the path between the
+    censuses' 2.88 and 2.25), rising by ``headship_trend`` a year to 2020 (fitted to the
+    2020 census per population basis) and by ``headship_trend_after_2020`` from 2021
+    (China's 2010-2020 decline carried on).
+    ``household_size`` = persons in family households / family households.
 
 Flows (households/year)
     dissolution by death: deaths of heads aged 60+ who live alone
@@ -34,10 +38,13 @@ ADULT_AGE = 18  # no household heads below this age (assumption)
 
 VARIABLES = (
     Variable("households", "household", "family households (家庭户) by area", "auxiliary",
-             "population x headship; 2010 census household size 2.88", ("area",),
+             "population in family households x headship; censuses: 2.88 persons per "
+             "family household (2010), 1,411,251 households of 2.25 (2020)", ("area",),
              equation="model.households.households_from_sums"),
-    Variable("household_size", "person/household", "average family household size",
-             "auxiliary", "population / households", (), equation="model.system.observe"),
+    Variable("household_size", "person/household",
+             "average family household size (persons in family households per household)",
+             "auxiliary", "(1 - collective share) x residents / family households",
+             (), "last", equation="model.system.observe"),
     Variable("household_dissolution", "household/month",
              "households dissolved by deaths of elderly living alone and by out-migration",
              "flow", "deaths and out-migration x headship (assumption)", ("area",), "sum",
@@ -64,14 +71,23 @@ def heads_per_person(age_shape: np.ndarray) -> float:
     return float(age_shape @ headship_shape())
 
 
-def headship_level(p: dict[str, np.ndarray], heads_2015: float, t: float) -> np.ndarray:
-    """Headship level (households/person at shape 1) at ``t`` years since 2016, (member,).
+TREND_CHANGE = 5.0  # years after 1 January 2016: headship follows the post-census rule
 
-    At ``t = 0`` it gives ``household_size_2015`` with the end-2015 age shape, whose
-    heads per person at level 1 are ``heads_2015`` (:func:`heads_per_person`); it rises
-    by ``headship_trend`` a year.
+
+def headship_level(p: dict[str, np.ndarray], heads_2015: float, t: float) -> np.ndarray:
+    """Headship level (family households per resident at shape 1) at ``t``, (member,).
+
+    ``t`` is in years since 1 January 2016. At ``t = 0`` it gives
+    ``household_size_2015`` with the end-2015 age shape, whose heads per person at level
+    1 are ``heads_2015`` (:func:`heads_per_person`); residents of collective households
+    (``collective_share``) head none. It rises by ``headship_trend`` a year to the end
+    of 2020 and by ``headship_trend_after_2020`` after.
     """
-    return 1.0 / (p["household_size_2015"] * heads_2015) * (1.0 + p["headship_trend"]) ** t
+    before = min(t, TREND_CHANGE)
+    growth = (1.0 + p["headship_trend"]) ** before
+    if t > TREND_CHANGE:
+        growth = growth * (1.0 + p["headship_trend_after_2020"]) ** (t - TREND_CHANGE)
+    return (1.0 - p["collective_share"]) / (p["household_size_2015"] * heads_2015) * growth
 
 
 def households(pop: np.ndarray, p: dict[str, np.ndarray], heads_2015: float) -> np.ndarray:

@@ -274,7 +274,7 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
     d_price, d_growth = price.rates(state["price"], state["expected_growth"], clearance, p, x)
     receipts = developers.receipts(sold, state["price"])
     spending = need * funding
-    housing_rental = rental.rates(state["rental_waiting"], p, dt)
+    housing_rental = rental.rates(state["rental_waiting"], urban, p, dt)
 
     steps.update(
         households_reference=dt * formation,
@@ -293,6 +293,7 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
         construction_spending=spending,
         funding_effect=funding,
         rental_subsidies=housing_rental["rental_subsidies"],
+        rental_new_eligible=housing_rental["rental_new_eligible"],
     )
     return steps, flows
 
@@ -340,8 +341,11 @@ def observe(
         "population": by_area,
         "population_60plus": sums["elderly"][:, 0] + sums["elderly"][:, 1],
         "households": hh,
-        "household_size": np.divide(
-            by_area[:, 0] + by_area[:, 1], total_hh, out=np.zeros(len(hh)), where=total_hh > 0
+        "household_size": np.divide(  # persons in family households per family household
+            (1.0 - p["collective_share"]) * (by_area[:, 0] + by_area[:, 1]),
+            total_hh,
+            out=np.zeros(len(hh)),
+            where=total_hh > 0,
         ),
         "expected_sales": state["expected_sales"],
         "households_reference": state["households_reference"],

@@ -108,8 +108,8 @@ MUTANTS = (
     Mutant(
         "households",
         "headship trend reversed: households grow larger over time",
-        '(p["household_size_2015"] * heads_2015) * (1.0 + p["headship_trend"]) ** t',
-        '(p["household_size_2015"] * heads_2015) * (1.0 - p["headship_trend"]) ** t',
+        '    growth = (1.0 + p["headship_trend"]) ** before',
+        '    growth = (1.0 - p["headship_trend"]) ** before',
         (
             POP + "test_households_follow_population_and_shrink_in_size",
             POP + "test_headship_trend_compounds_households_at_its_rate",

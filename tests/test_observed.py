@@ -49,7 +49,8 @@ def test_every_series_present_with_attrs(ds):
 
 
 def test_year_dimension_and_nan(ds):
-    assert ds["year"].values.tolist() == [2015, 2016, 2017, 2018, 2019]
+    # the plan's 2015-2019 and the censuses of 2010 and 2020
+    assert ds["year"].values.tolist() == [2010, 2015, 2016, 2017, 2018, 2019, 2020]
     assert np.issubdtype(ds["year"].dtype, np.integer)
     assert np.isnan(ds["sales_area"].sel(year=2015).item())
 

@@ -160,10 +160,12 @@ def test_all_64_members_match_single_runs_totals(table):
 def test_households_follow_population_and_shrink_in_size(baseline):
     ds = baseline.isel(member=0)
     size = ds["household_size_yearly"].values
-    assert 2.6 < size[0] < 3.0
+    # 2016 lies between the censuses' 2.88 (2010) and 2.25 (2020)
+    assert 2.25 < size[0] < 2.88
     assert np.all(np.diff(size) < 0)
     hh = ds["households_yearly"].sum("area")
-    np.testing.assert_allclose(size, ds["population_total"] / hh, rtol=1e-12)
+    family_members = (1 - ds.attrs["param_collective_share"]) * ds["population_total"]
+    np.testing.assert_allclose(size, family_members / hh, rtol=1e-12)
 
 
 def test_household_dissolution_counts_elderly_deaths_and_emigrants(run_values):
@@ -191,14 +193,26 @@ def test_emigrating_heads_dissolve_households_in_proportion(run_values):
 
 
 def test_headship_trend_compounds_households_at_its_rate(run_values):
-    """Households are population x headship, rising by ``headship_trend`` a year.
+    """Households are population x headship, rising by ``headship_trend`` a year to 2020.
 
     Nothing feeds back on the population, so both runs have the same residents and
-    their households differ by a factor that grows by 1 + trend every year.
+    their households differ by a factor that grows by 1 + trend every year to 2020; from
+    2021 both follow ``headship_trend_after_2020`` and the factor stays put.
     """
     flat = simulate(dict(run_values, headship_trend=0.0), record_age=False).isel(member=0)
     rising = simulate(dict(run_values, headship_trend=0.01), record_age=False).isel(member=0)
     np.testing.assert_array_equal(flat["population_total"], rising["population_total"])
     ratio = (rising["households_yearly"] / flat["households_yearly"]).values  # (year, area)
-    np.testing.assert_allclose(ratio[1:] / ratio[:-1], 1.01, rtol=1e-9)
+    growth = ratio[1:] / ratio[:-1]  # 2017/2016 ... 2025/2024
+    np.testing.assert_allclose(growth[:4], 1.01, rtol=1e-9)  # to 2020
+    np.testing.assert_allclose(growth[4:], 1.0, rtol=1e-9)  # 2021 on: the same rule
     assert np.all(ratio[0] > 1.0)
+
+
+def test_headship_after_2020_compounds_at_its_own_rate(run_values):
+    low = simulate(dict(run_values, headship_trend_after_2020=0.0), record_age=False)
+    high = simulate(dict(run_values, headship_trend_after_2020=0.02), record_age=False)
+    ratio = (high["households_yearly"] / low["households_yearly"]).isel(member=0).values
+    np.testing.assert_allclose(ratio[:5], 1.0, rtol=1e-12)  # 2016-2020 untouched
+    years_after = np.arange(1, 6)[:, None]  # end of 2021 ... end of 2025
+    np.testing.assert_allclose(ratio[5:] / 1.02**years_after, 1.0, rtol=1e-9)

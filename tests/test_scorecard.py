@@ -93,10 +93,11 @@ def test_months_in_band_counts_months_by_hand(runs, name):
 
 
 def test_csv_has_a_row_per_indicator_and_scenario(baseline):
-    text = scorecard_csv({"a": scorecard(baseline), "b": scorecard(baseline)})
+    text = scorecard_csv({"a": scorecard(baseline), "b": scorecard(baseline)}, "census")
     lines = text.strip().splitlines()
-    assert lines[0] == "scenario,indicator,unit,target,value,status"
+    assert lines[0] == "scenario,population_basis,indicator,unit,target,value,status"
     assert len(lines) == 1 + 2 * len(scorecard(baseline))
+    assert all(line.split(",")[1] == "census" for line in lines[1:])
 
 
 def test_compare_prints_scorecard_and_writes_outputs(tmp_path):

@@ -36,7 +36,7 @@ STOCK_FLOWS = (
      ("demolition",)),
     ("population", ("births", "in_migration", "urbanisation", "parameter:in_migration"),
      ("deaths", "out_migration", "urbanisation")),
-    ("rental_waiting", ("parameter:rental_new_eligible",), ("rental_subsidies",)),
+    ("rental_waiting", ("rental_new_eligible",), ("rental_subsidies",)),
 )  # fmt: skip
 
 # First-order smoothings, d stock/dt = (input - stock) / time: the stock has the

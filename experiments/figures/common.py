@@ -662,6 +662,9 @@ def _ensemble_note(ds: xr.Dataset) -> str:
         note = "one run"
     if "scenario" in ds.dims:
         note = f"{ds.sizes['scenario']} scenarios; {note} each"
+    basis = ds.attrs.get("population_basis")
+    if basis:
+        note += f"; {basis} population basis"
     return note
 
 

@@ -295,6 +295,31 @@ def _observed_points(
     )
 
 
+CENSUS_DAY = 10 / 12  # 1 November: the share of its year before the census day
+CENSUS_STYLE = {**OBSERVED_STYLE, "markerfacecolor": "white", "marker": "s"}
+
+
+def _census_points(ax: Axes, ds: xr.Dataset, observed: xr.Dataset, x_range) -> None:
+    """The censuses' residents (1 November) and the 2020 household size beside the model's."""
+    if "census_population" not in observed.data_vars:
+        return
+    census = observed["census_population"].dropna("year")
+    inside = census.where((census.year >= x_range[0] - 1) & (census.year <= x_range[1]), drop=True)
+    if inside.size:
+        # the model's yearly values stand at the end of their year, x = year
+        ax.plot(inside.year.values - (1 - CENSUS_DAY), inside.values / 1e6,
+                label="census, 1 November", **CENSUS_STYLE)  # fmt: skip
+    pairs = zip(census.year.values, census.values, strict=True)
+    lines = [f"census {int(y)}: {v / 1e6:.3f} M" for y, v in pairs]
+    if "census_household_size" in observed.data_vars and "household_size_yearly" in ds:
+        seen = observed["census_household_size"].dropna("year")
+        model = ds["household_size_yearly"].sel(year=int(seen.year[-1]))
+        model = model.median("member") if "member" in model.dims else model
+        lines.append(f"persons per family household {int(seen.year[-1])}: "
+                     f"model {float(model):.2f}, census {float(seen[-1]):.2f}")  # fmt: skip
+    ax.text(0.02, 0.03, "\n".join(lines), transform=ax.transAxes, fontsize=8, color="0.3")
+
+
 def _pyramid_panel(ax: Axes, ds: xr.Dataset) -> None:
     ax.set_title("residents by single year of age, end of year", fontsize=10)
     if "population_by_age" not in ds.data_vars:
@@ -426,6 +451,8 @@ def _population_panels(axes, ds: xr.Dataset, observed: xr.Dataset, x_range) -> N
             continue
         plot_model(ax, ds[name], scale=1e6)
         _observed_points(ax, observed, series, x_range, scale=1e6)
+        if name == "population_total":
+            _census_points(ax, ds, observed, x_range)
         ax.set_title(f"{title}, end of year", fontsize=10)
         ax.set_ylabel("million persons")
         _format_x(ax, "year")
