@@ -9,8 +9,10 @@ ensemble of parameter sets. One simpy environment drives the whole ensemble:
   rate``, the classic SD scheme) and classical RK4 are options. With monthly steps
   Heun is within 1 % of RK4 at dt = 1/48 for every yearly output; Euler is up to
   17 % off (tests/test_structure.py, integration error);
-- the calendar process fires the 1 January events (ageing of the population, then the
-  yearly decision hooks that policies use);
+- the calendar process fires the 1 January events (ageing of the population, the
+  year's inputs, then the land policy's decision: it sees a read-only
+  :class:`~model.policy.Observation` and returns a :class:`~model.policy.LandDecision`,
+  which the engine applies);
 - one process per dated shock changes a parameter at its date;
 - systems may add their own dated processes (the winter construction stop).
 
