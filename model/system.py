@@ -176,6 +176,7 @@ def initial_state(p: dict[str, np.ndarray], fixed: Constants) -> dict[str, np.nd
     )
     state["expected_sales"] = p["expected_sales_2015"].copy()
     state["price"] = p["price_2015"].copy()
+    state["price_reference"] = p["price_reference_2015"].copy()
     state["expected_growth"] = p["expected_growth_2015"].copy()
     state["receipts_smoothed"] = developers.receipts(p["expected_sales_2015"], p["price_2015"])
     state["rental_waiting"] = p["rental_waiting_2015"].copy()
@@ -271,7 +272,9 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
     sold = flows["presales"] + flows["completed_sales"]
 
     clearance = price.perceived_clearance(supply.inventory(state), state["expected_sales"])
-    d_price, d_growth = price.rates(state["price"], state["expected_growth"], clearance, p, x)
+    d_price, d_reference, d_growth, fundamental = price.rates(
+        state["price"], state["price_reference"], state["expected_growth"], clearance, p, x
+    )
     receipts = developers.receipts(sold, state["price"])
     spending = need * funding
     housing_rental = rental.rates(state["rental_waiting"], urban, p, dt)
@@ -280,6 +283,7 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
         households_reference=dt * formation,
         expected_sales=dt * (sold - state["expected_sales"]) / p["sales_smoothing_time"],
         price=dt * d_price,
+        price_reference=dt * d_reference,
         expected_growth=dt * d_growth,
         receipts_smoothed=dt * (receipts - state["receipts_smoothed"]) / p["receipts_time"],
         rental_waiting=dt
@@ -292,6 +296,7 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
         residential_sales_value=receipts,
         construction_spending=spending,
         funding_effect=funding,
+        fundamental_price=fundamental,
         rental_subsidies=housing_rental["rental_subsidies"],
         rental_new_eligible=housing_rental["rental_new_eligible"],
     )
@@ -350,6 +355,7 @@ def observe(
         "expected_sales": state["expected_sales"],
         "households_reference": state["households_reference"],
         "price": state["price"],
+        "price_reference": state["price_reference"],
         "expected_growth": state["expected_growth"],
         "receipts_smoothed": state["receipts_smoothed"],
         "rental_waiting": state["rental_waiting"],
