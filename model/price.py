@@ -101,21 +101,18 @@ def rates(
         Shape (member,) each; ``fundamental`` is the fundamental price (yuan/m²).
     """
     high = CLEARANCE_RATIO_LIMITS[1]  # an empty inventory counts as the tightest market
-    ratio = np.divide(p["neutral_clearance"], clearance, out=np.full_like(price, high),
+    ratio = np.divide(clearance, p["neutral_clearance"], out=np.full_like(price, 1 / high),
                       where=clearance > p["neutral_clearance"] / high)  # fmt: skip
-    ratio = np.clip(ratio, *CLEARANCE_RATIO_LIMITS)
+    ratio = np.clip(ratio, 1 / high, high)  # clearance / neutral, finite at empty inventory
     believed = np.clip(growth, -GROWTH_LIMIT, GROWTH_LIMIT)
-    market = (
-        reference
-        * ratio ** p["clearance_price_elasticity"]
-        * (1.0 + p["price_adjustment_time"] * p["expectation_weight"] * believed)
-    )
+    market = reference * (1.0 + p["price_adjustment_time"] * p["expectation_weight"] * believed)
     indicated = np.maximum(market, cost_per_m2(p) * (1.0 + p["minimum_margin"]))
     d_price = (indicated - price) / p["price_adjustment_time"]
     d_price = np.clip(d_price, -PRICE_CHANGE_LIMIT * price, PRICE_CHANGE_LIMIT * price)
     d_growth = (d_price / price - growth) / p["expectation_time"]
     fundamental = fundamental_price(p, x)
-    d_reference = (fundamental - reference) / p["fundamental_reversion_time"]
+    pull = (fundamental - reference) / p["fundamental_reversion_time"]
+    d_reference = pull - p["clearance_price_drift"] * reference * np.log(ratio)
     return d_price, d_reference, d_growth, fundamental
 
 
