@@ -189,3 +189,13 @@ def test_end_2015_household_size_is_the_parameter(run_values):
     family = (1 - p["collective_share"][0]) * pop.sum()
     size = family / households.households(pop, p, fixed.heads_2015).sum()
     assert size == pytest.approx(p["household_size_2015"][0], rel=1e-12)
+
+
+def test_a_bases_file_with_other_values_is_refused(tmp_path):
+    path = tmp_path / "bases.toml"
+    path.write_text(
+        '[plan]\ndescription = "p"\n[plan.values]\nheadship_trend = 0.01\ntfr = 2.0\n'
+        '[census]\ndescription = "c"\n[census.values]\nheadship_trend = 0.01\n'
+    )
+    with pytest.raises(InputError, match="plan.values.*a basis sets headship_trend"):
+        basis_values("plan", path)
