@@ -50,6 +50,7 @@ CENSUS_MONTH = 10  # the census counts on 1 November: the model's level at the e
 CENSUS_YEARS = (2010, 2020)
 END_2015 = _dt.date(2015, 12, 31)
 FIT_TOLERANCE = 1e-10  # relative tolerance of the root finder on a parameter
+# the demographic values each basis fits (and its bases-file table holds)
 FITTED = {"plan": ("headship_trend",), "census": ("population_2015", "out_migration_rate",
                                                    "headship_trend")}  # fmt: skip
 
@@ -157,6 +158,10 @@ def _committed(path: Path) -> dict:
         table = raw.get(name)
         if not isinstance(table, dict) or not isinstance(table.get("values"), dict):
             raise InputError(path, name, "missing table [NAME.values] of name = number")
+        names = sorted(table["values"])
+        if names != sorted(FITTED[name]):
+            allowed = ", ".join(FITTED[name])
+            raise InputError(path, f"{name}.values", f"holds {names}; a basis sets {allowed}")
     return raw
 
 

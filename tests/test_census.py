@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from anshan_housing.calibration import default_run_values
 from anshan_housing.calibration.demography import (
     BASES,
+    FITTED,
     basis_checks,
     basis_values,
     between_censuses,
@@ -18,7 +19,7 @@ from anshan_housing.calibration.demography import (
     fit_bases,
 )
 from anshan_housing.cli import main
-from anshan_housing.model import households
+from anshan_housing.model import households, population
 from anshan_housing.model.engine import simulate
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.inputs import shipped_data
@@ -89,6 +90,7 @@ def test_bases_differ_only_in_demography():
     plan, census = (default_run_values(basis=b)[1] for b in BASES)
     differ = {name for name in plan if plan[name] != census[name]}
     assert differ == {"population_2015", "out_migration_rate", "headship_trend"}
+    assert differ == set(FITTED["census"]) >= set(FITTED["plan"])
     assert plan["housing_stock_2015"] == census["housing_stock_2015"]  # the same stock
 
 
@@ -179,6 +181,21 @@ def test_demography_command_prints_the_checks(tmp_path):
     assert "[census.values]" in out.read_text()
 
 
-def test_constants_household_heads_from_the_age_shape():
+def test_end_2015_household_size_is_the_parameter(run_values):
+    """The heads per person of the end-2015 age shape give household_size_2015 back."""
     fixed = constants(shipped_data())
-    assert fixed.heads_2015 == pytest.approx(float(fixed.age_shape @ households.headship_shape()))
+    p = {k: np.atleast_1d(np.asarray(v, float)) for k, v in run_values.items()}
+    pop = population.initial_state(p, fixed.age_shape)["population"]
+    family = (1 - p["collective_share"][0]) * pop.sum()
+    size = family / households.households(pop, p, fixed.heads_2015).sum()
+    assert size == pytest.approx(p["household_size_2015"][0], rel=1e-12)
+
+
+def test_a_bases_file_with_other_values_is_refused(tmp_path):
+    path = tmp_path / "bases.toml"
+    path.write_text(
+        '[plan]\ndescription = "p"\n[plan.values]\nheadship_trend = 0.01\ntfr = 2.0\n'
+        '[census]\ndescription = "c"\n[census.values]\nheadship_trend = 0.01\n'
+    )
+    with pytest.raises(InputError, match="plan.values.*a basis sets headship_trend"):
+        basis_values("plan", path)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -268,6 +269,30 @@ def _sobol_panel(ax: Axes, idx: xr.Dataset, metric: str, top: int) -> int:
     return len(params)
 
 
+class RankedGrid(NamedTuple):
+    """One scenario's indices and a figure with a panel per metric for ranked bars."""
+
+    data: xr.Dataset
+    chosen: Hashable | None
+    n_scenarios: int
+    metrics: list[str]
+    shown: int
+    n_params: int
+    fig: Figure
+    axes: np.ndarray
+
+
+def _ranked_grid(data: xr.Dataset, scenario, top: int, what: str) -> RankedGrid:
+    """Pick the scenario and lay out panels tall enough for ``top`` ranked parameters."""
+    n_scenarios = int(data.sizes.get("scenario", 1))
+    data, chosen = _pick_scenario(data, scenario, what)
+    metrics = _metrics(data)
+    n_params = int(data.sizes["parameter"])
+    shown = min(top, n_params)
+    fig, axes = panel_grid(len(metrics), 0.27 * shown + 1.6, 1.3, SWEEP_WIDTH)
+    return RankedGrid(data, chosen, n_scenarios, metrics, shown, n_params, fig, axes)
+
+
 def sobol_bars(
     idx: xr.Dataset, path: str | Path, scenario: Hashable | None = None, top: int = 10
 ) -> Path:
@@ -304,14 +329,10 @@ def sobol_bars(
     """
     _check_indices(idx, _SOBOL_VARS, "sobol", "sobol_bars")
     top = _check_top(top, "sobol_bars")
-    n_scenarios = int(idx.sizes.get("scenario", 1))
-    idx, chosen = _pick_scenario(idx, scenario, "sobol_bars")
-    metrics = _metrics(idx)
-    n_params = int(idx.sizes["parameter"])
-    shown = min(top, n_params)
-    fig, axes = panel_grid(len(metrics), 0.27 * shown + 1.6, 1.3, SWEEP_WIDTH)
+    grid = _ranked_grid(idx, scenario, top, "sobol_bars")
+    idx, fig = grid.data, grid.fig
     try:
-        for ax, metric in zip(axes.flat, metrics, strict=False):
+        for ax, metric in zip(grid.axes.flat, grid.metrics, strict=False):
             _sobol_panel(ax, idx, metric, top)
         _legend_and_title(
             fig,
@@ -322,8 +343,8 @@ def sobol_bars(
                 "confidence interval (S1_conf, ST_conf)",
             ],
             "Sobol sensitivity indices of the 2025 metrics",
-            _scenario_note(chosen, n_scenarios),
-            f"top {shown} of {n_params} parameters by total index ST",
+            _scenario_note(grid.chosen, grid.n_scenarios),
+            f"top {grid.shown} of {grid.n_params} parameters by total index ST",
         )
     except BaseException:
         plt.close(fig)
@@ -681,14 +702,10 @@ def tornado(
             oat, name, ("metric", "parameter"), ("scenario", "metric", "parameter"), "tornado"
         )
     top = _check_top(top, "tornado")
-    n_scenarios = int(oat.sizes.get("scenario", 1))
-    oat, chosen = _pick_scenario(oat, scenario, "tornado")
-    metrics = _metrics(oat)
-    n_params = int(oat.sizes["parameter"])
-    shown = min(top, n_params)
-    fig, axes = panel_grid(len(metrics), 0.27 * shown + 1.6, 1.3, SWEEP_WIDTH)
+    grid = _ranked_grid(oat, scenario, top, "tornado")
+    oat, fig = grid.data, grid.fig
     try:
-        for ax, metric in zip(axes.flat, metrics, strict=False):
+        for ax, metric in zip(grid.axes.flat, grid.metrics, strict=False):
             _tornado_panel(ax, oat, metric, top)
         _legend_and_title(
             fig,
@@ -703,8 +720,8 @@ def tornado(
                 "base value (all parameters at base)",
             ],
             "One-at-a-time sensitivity of the 2025 metrics",
-            _scenario_note(chosen, n_scenarios),
-            f"top {shown} of {n_params} parameters by swing |upper − lower|",
+            _scenario_note(grid.chosen, grid.n_scenarios),
+            f"top {grid.shown} of {grid.n_params} parameters by swing |upper − lower|",
         )
     except BaseException:
         plt.close(fig)
