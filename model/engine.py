@@ -48,7 +48,7 @@ VERSION = "0.1.0"
 BLOCK_MEMBERS = 2048  # members integrated together: the block's arrays stay in cache
 INTEGRATORS = ("heun", "euler", "rk4")  # the first is the default
 SMALL_ENSEMBLE = 1000  # members up to which monthly series and ages are kept by default
-MONTH_MEANS = ("funding_effect", "fundamental_price")  # auxiliaries kept as month means
+MONTH_MEANS = ("funding_effect", "fundamental_price", "presale_confidence")  # auxiliaries kept as month means
 # Blocks run in turn, in one thread: with the housing sectors a step is many small numpy
 # calls, and a second thread contending for the GIL made it slower on the 2-core machine.
 
@@ -439,7 +439,7 @@ class Run:
         for index in range(len(setup.years)):
             last_quota = self.state["land_quota"].copy()
             self.year_x = system.year_inputs(setup.inputs, index, setup.fixed)
-            system.new_year(self.state, self.p, self.year_x)
+            system.new_year(self.state, self.p, self.year_x, int(setup.years[index]))
             if self.policy is not None:
                 self.apply_policy(index, last_quota if index > 0 else None)
             self.prepare_blocks()

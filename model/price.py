@@ -14,9 +14,10 @@ Equations
     perceived clearance period = inventory / (expected sales / 12) (months);
     pressure = (neutral_clearance / clearance) ^ clearance_price_elasticity, the
     neutral clearance period being the market's, not the developers' normal one;
-    market price = reference x pressure x (1 + price_adjustment_time x
-    expectation_weight x expected growth), expected growth limited to +-20 %/year;
-    cost price = (construction_cost + land_price / plot_ratio) x (1 + minimum_margin);
+    market price = reference x (1 + price_adjustment_time x expectation_weight x
+    believed growth), believed growth = expected growth + expectation_shift (a change of
+    sentiment beyond extrapolation, 0 by default), limited to +-20 %/year;
+    cost price = (construction_cost + land price / plot_ratio) x (1 + minimum_margin);
     indicated price = max(market price, cost price);
     d price/dt = (indicated price - price) / price_adjustment_time, at most +-30 % of
     the price a year.
@@ -43,6 +44,7 @@ GROWTH_LIMIT = 0.2  # 1/year: expectations beyond +-20 % a year are not extrapol
 PRICE_CHANGE_LIMIT = 0.3  # 1/year: prices move at most 30 % a year either way (explicit
 # clip; Anshan moved 4-12 % a year in 2016-2019, and city price controls damp jumps)
 MONTHS = 12.0
+MARGIN_EFFECT_CAP = 2.0  # starts at most double the stock-management rule's [assumption]
 
 VARIABLES = (
     Variable("price", "yuan/m**2", "average price of new commodity housing", "stock",
@@ -68,9 +70,12 @@ def perceived_clearance(inventory: np.ndarray, expected_sales: np.ndarray) -> np
     return inventory / np.maximum(expected_sales / MONTHS, 1e-9)
 
 
-def cost_per_m2(p: dict[str, np.ndarray]) -> np.ndarray:
-    """Development cost per m² of floor area (yuan/m²): construction + land."""
-    return p["construction_cost"] + p["land_price"] / p["plot_ratio"]
+def cost_per_m2(p: dict[str, np.ndarray], land_price: np.ndarray) -> np.ndarray:
+    """Development cost per m² of floor area (yuan/m²): construction + land.
+
+    ``land_price`` is per m² of land (yuan/m², model/land.py).
+    """
+    return p["construction_cost"] + land_price / p["plot_ratio"]
 
 
 def fundamental_price(p: dict[str, np.ndarray], x: dict[str, np.ndarray]) -> np.ndarray:
@@ -87,6 +92,7 @@ def fundamental_price(p: dict[str, np.ndarray], x: dict[str, np.ndarray]) -> np.
 
 def rates(
     price: np.ndarray,
+    land_price: np.ndarray,
     reference: np.ndarray,
     growth: np.ndarray,
     clearance: np.ndarray,
@@ -104,9 +110,9 @@ def rates(
     ratio = np.divide(clearance, p["neutral_clearance"], out=np.full_like(price, 1 / high),
                       where=clearance > p["neutral_clearance"] / high)  # fmt: skip
     ratio = np.clip(ratio, 1 / high, high)  # clearance / neutral, finite at empty inventory
-    believed = np.clip(growth, -GROWTH_LIMIT, GROWTH_LIMIT)
+    believed = np.clip(growth + p["expectation_shift"], -GROWTH_LIMIT, GROWTH_LIMIT)
     market = reference * (1.0 + p["price_adjustment_time"] * p["expectation_weight"] * believed)
-    indicated = np.maximum(market, cost_per_m2(p) * (1.0 + p["minimum_margin"]))
+    indicated = np.maximum(market, cost_per_m2(p, land_price) * (1.0 + p["minimum_margin"]))
     d_price = (indicated - price) / p["price_adjustment_time"]
     d_price = np.clip(d_price, -PRICE_CHANGE_LIMIT * price, PRICE_CHANGE_LIMIT * price)
     d_growth = (d_price / price - growth) / p["expectation_time"]
@@ -116,7 +122,17 @@ def rates(
     return d_price, d_reference, d_growth, fundamental
 
 
-def margin_effect(price: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
-    """Effect of the profit margin on starts (1): (price / cost / (1 + normal margin))^e."""
-    relative = price / cost_per_m2(p) / (1.0 + p["normal_margin"])
-    return np.clip(relative ** p["margin_elasticity"], 0.0, 2.0)
+def margin_effect(
+    price: np.ndarray, land_price: np.ndarray, p: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Effect of the profit margin on starts (1, between 0 and MARGIN_EFFECT_CAP).
+
+    With r = price / cost / (1 + normal_margin) and e = ``margin_elasticity``, the
+    effect is cap x r^k / (cap - 1 + r^k), k = e x cap / (cap - 1): 1 at the normal
+    margin with elasticity e there, and a smooth approach to the cap (developers cannot
+    start more than twice the indicated amount however wide the margin).
+    """
+    relative = price / cost_per_m2(p, land_price) / (1.0 + p["normal_margin"])
+    cap = MARGIN_EFFECT_CAP
+    power = relative ** (p["margin_elasticity"] * cap / (cap - 1.0))
+    return cap * power / (cap - 1.0 + power)
