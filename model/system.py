@@ -44,7 +44,8 @@ WINTER_END = 3.0  # months after 1 January: 1 April
 
 # How each yearly input continues after the last observed year (2019) until a scenario
 # sets it: the 2016-2019 mean (the issue's default), except resettlement, which the
-# seed says was complete by 2019, and income, which keeps its 2016-2019 mean growth.
+# seed says was complete by 2019, and income, which keeps its 2016-2019 mean growth
+# (each member's own: see income_paths).
 INPUT_CONTINUATION = {
     "land_transacted": "mean",
     "resettlement_cash": 0.0,
@@ -59,6 +60,11 @@ INPUT_UNITS = {
     "provident_lending": "1e8 yuan/year",
     "urban_disposable_income": "yuan/year",
 }
+# A year after 2019 counts as the default continuation of income (default_inputs) when
+# it is within this relative distance of it: the same formula, evaluated on a scalar
+# there and on an array in income_paths, may differ in the last bit; a scenario's own
+# growth rate (experiments/scenarios.py, income_growth) differs far more.
+CONTINUATION_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,15 @@ class Constants:
         Those schedules as columns.
     income_2015 : float
         Urban disposable income of 2015 (yuan/year), for the growth of 2016.
+    income_last_year : int
+        Last year of the income table (2019), the official figure the back-cast of
+        the earlier years starts from.
+    income_ratios : ndarray, shape (K,)
+        Each year's income over the year before in the table, 2016..2019 (1): one
+        plus the growth rates of the back-cast.
+    income_growth : float
+        Mean growth factor of the table's income, (2019 / 2015) ** (1 / 4) (1), which
+        :func:`default_inputs` continues it with after 2019.
     provident_reference : float
         Mean provident-fund lending 2016-2019 (亿元/year), the credit reference.
     """
@@ -89,6 +104,9 @@ class Constants:
     basis_names: tuple[str, ...]
     basis: np.ndarray
     income_2015: float
+    income_last_year: int
+    income_ratios: np.ndarray
+    income_growth: float
     provident_reference: float
 
 
@@ -112,6 +130,9 @@ def constants(data: ModelData) -> Constants:
         basis_names=tuple(weights),
         basis=np.column_stack(list(weights.values())),
         income_2015=float(income.values[income.years == 2015][0]),
+        income_last_year=int(income.years[-1]),
+        income_ratios=np.asarray(income.values[1:] / income.values[:-1], float),
+        income_growth=float(mean_growth(income.values)),
         provident_reference=float(np.mean(lending.values[window])),
     )
 
@@ -131,13 +152,14 @@ def default_inputs(years: np.ndarray, data: ModelData | None = None) -> dict[str
     dict of str to ndarray
         Each of shape (year,): land transacted (ha/year), resettlement households by
         kind (households/year), urban disposable income (yuan/year; after 2019 grown
-        at the 2016-2019 mean rate), provident-fund lending (亿元/year).
+        at the 2016-2019 mean rate; the central path of :func:`income_paths`),
+        provident-fund lending (亿元/year).
     """
     table = (data or shipped_data()).inputs
     out = {name: yearly_input(table[name], years, after=how)
            for name, how in INPUT_CONTINUATION.items()}  # fmt: skip
     income = table["urban_disposable_income"]
-    growth = (income.values[-1] / income.values[0]) ** (1 / (len(income.values) - 1))
+    growth = mean_growth(income.values)
     last = income.years[-1]
     out["urban_disposable_income"] = np.array([
         income.values[income.years == y][0] if y <= last
@@ -147,20 +169,84 @@ def default_inputs(years: np.ndarray, data: ModelData | None = None) -> dict[str
     return out
 
 
+def mean_growth(values: np.ndarray) -> float:
+    """Mean growth factor of a yearly series (1): (last / first) ** (1 / (years - 1))."""
+    return (values[-1] / values[0]) ** (1 / (len(values) - 1))
+
+
+def income_paths(
+    income: np.ndarray, years: np.ndarray, offset: np.ndarray, fixed: Constants
+) -> np.ndarray:
+    """Urban disposable income of each member, 2015 and each of ``years`` (yuan/year).
+
+    The input series is the central path (``income_backcast_offset`` = 0): the
+    official 2019 figure, back-cast to 2015-2018 with provincial growth rates
+    (model/data/inputs.toml). A member's offset ``o`` is added to each of those growth
+    rates, so that a year ``y`` before the last official year ``L`` (2019) becomes
+    ``income_y x prod_{j=y+1..L} r_j / (r_j + o)``, with ``r_j`` the table's income of
+    year ``j`` over ``j - 1``; year ``L`` never moves. After ``L``, the years that
+    continue the default path (:func:`default_inputs`: ``income_L x g ** (y - L)``,
+    ``g`` the table's 2016-2019 mean growth factor) grow instead at the member's own
+    2016-2019 mean, ``(prod_j (r_j + o)) ** (1 / K)`` over the ``K`` = 4 ratios; years
+    set otherwise (a scenario's ``income_growth``, a caller's series) are kept. With
+    ``o`` = 0 every factor is exactly 1.
+
+    Parameters
+    ----------
+    income : ndarray, shape (year,)
+        Central income path of ``years`` (yuan/year).
+    years : ndarray of int
+        Calendar years of ``income``, consecutive from 2016.
+    offset : ndarray, shape (member,)
+        ``income_backcast_offset`` of each member (1/year).
+    fixed : Constants
+        The income table's 2015 value, ratios, last year and mean growth.
+
+    Returns
+    -------
+    ndarray, shape (member, 1 + year)
+        Column 0 is 2015, column ``i + 1`` is ``years[i]``.
+    """
+    o = np.asarray(offset, float)[:, None]
+    ratios = fixed.income_ratios[None, :]
+    last = fixed.income_last_year
+    first = last - ratios.shape[1]  # 2015, the table's first year
+    # factor of year first + i (i = 0..K): product of the back-cast steps after it
+    steps = ratios / (ratios + o)
+    backcast = np.concatenate(
+        [np.cumprod(steps[:, ::-1], axis=1)[:, ::-1], np.ones_like(o)], axis=1
+    )
+    path_years = np.concatenate([[years[0] - 1], years])
+    path = np.concatenate([[fixed.income_2015], np.asarray(income, float)])
+    factor = np.ones((len(o), len(path_years)))
+    early = path_years <= last
+    factor[:, early] = backcast[:, path_years[early] - first]
+    later = path_years > last
+    if np.any(later) and np.any(path_years == last):
+        n = path_years[later] - last
+        default = path[path_years == last][0] * fixed.income_growth**n
+        follows = np.isclose(path[later], default, rtol=CONTINUATION_RTOL, atol=0.0)
+        ratio = (np.prod(ratios + o, axis=1) / np.prod(ratios, axis=1)) ** (1 / ratios.shape[1])
+        factor[:, later] = np.where(follows, ratio[:, None] ** n, 1.0)
+    return path * factor
+
+
 def year_inputs(
-    inputs: Mapping[str, np.ndarray], index: int, fixed: Constants
+    inputs: Mapping[str, np.ndarray], index: int, fixed: Constants, income: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Inputs of simulation year ``index`` (0 = 2016) as the sectors use them."""
-    income = inputs["urban_disposable_income"]
+    """Inputs of simulation year ``index`` (0 = 2016) as the sectors use them.
+
+    ``income`` is each member's income path (:func:`income_paths`), so the income
+    entries have shape (member,); the others are scalars for the whole ensemble.
+    """
     lending = inputs["provident_lending"]
-    previous = income[index - 1] if index > 0 else fixed.income_2015
     return {
         "land_transacted": np.asarray(inputs["land_transacted"][index], float),
         "resettlement_cash": np.asarray(inputs["resettlement_cash"][index], float),
         "resettlement_purchase": np.asarray(inputs["resettlement_purchase"][index], float),
-        "income": np.asarray(income[index], float),
-        "income_growth": np.asarray(income[index] / previous - 1.0, float),
-        "income_reference": np.asarray(income[0], float),
+        "income": income[:, index + 1],
+        "income_growth": income[:, index + 1] / income[:, index] - 1.0,
+        "income_reference": income[:, 1],
         "provident_lending": np.asarray(lending[index], float),
         "provident_reference": np.asarray(fixed.provident_reference, float),
     }
@@ -432,6 +518,7 @@ def indicators(ds):
 __all__ = [
     "AREAS",
     "VARIABLES",
+    "income_paths",
     "initial_state",
     "demography",
     "market",
