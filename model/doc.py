@@ -49,12 +49,12 @@ YEARLY_MEANINGS = {
 }
 
 #: How :data:`model.system.INPUT_CONTINUATION` carries an input past 2019 (``None``:
-#: not listed there, income, which grows at its 2016-2019 mean rate; each member's own,
-#: as its ``income_backcast_offset`` moves the 2015-2018 back-cast).
+#: not listed there, income, which grows at its 2016-2019 mean rate, the same for every
+#: member: ``income_backcast_offset`` moves only the 2015-2018 back-cast).
 AFTER_2019 = {
     "mean": "2016-2019 mean",
-    None: "grows at the 2016-2019 mean rate; the central path (income_backcast_offset = 0), "
-    "each member's moves with its offset (model.system.income_paths)",
+    None: "grows at the 2016-2019 mean rate (a forecast, the scenario input income_growth; "
+    "income_backcast_offset moves only 2015-2018: model.system.income_paths)",
 }
 
 #: Confidence tags of the sources in ``model/data/inputs.toml`` (see its header).

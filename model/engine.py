@@ -257,9 +257,10 @@ def simulate(
         Yearly exogenous inputs, each of shape (year,) for 2016..``end_year``
         (names as :func:`model.system.default_inputs`); defaults to the seed's
         2016-2019 figures continued by :data:`model.system.INPUT_CONTINUATION`.
-        Income is the central path: each member's moves with its
-        ``income_backcast_offset`` (:func:`model.system.income_paths`), and
-        ``input_urban_disposable_income`` records the central path.
+        Income is the central path: each member's 2016-2018 moves with its
+        ``income_backcast_offset`` (:func:`model.system.income_paths`), 2019 and the
+        forecast after it (a separate assumption, the scenario input ``income_growth``)
+        do not; ``input_urban_disposable_income`` records the central path.
     monthly : iterable of str, optional
         Variables to keep as monthly series on the ``time`` dim; every variable is
         always kept as yearly aggregates (``NAME_yearly`` on ``year``). Default: all

@@ -44,8 +44,7 @@ WINTER_END = 3.0  # months after 1 January: 1 April
 
 # How each yearly input continues after the last observed year (2019) until a scenario
 # sets it: the 2016-2019 mean (the issue's default), except resettlement, which the
-# seed says was complete by 2019, and income, which keeps its 2016-2019 mean growth
-# (each member's own: see income_paths).
+# seed says was complete by 2019, and income, which keeps its 2016-2019 mean growth.
 INPUT_CONTINUATION = {
     "land_transacted": "mean",
     "resettlement_cash": 0.0,
@@ -60,11 +59,6 @@ INPUT_UNITS = {
     "provident_lending": "1e8 yuan/year",
     "urban_disposable_income": "yuan/year",
 }
-# A year after 2019 counts as the default continuation of income (default_inputs) when
-# it is within this relative distance of it: the same formula, evaluated on a scalar
-# there and on an array in income_paths, may differ in the last bit; a scenario's own
-# growth rate (experiments/scenarios.py, income_growth) differs far more.
-CONTINUATION_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -91,9 +85,6 @@ class Constants:
     income_ratios : ndarray, shape (K,)
         Each year's income over the year before in the table, 2016..2019 (1): one
         plus the growth rates of the back-cast.
-    income_growth : float
-        Mean growth factor of the table's income, (2019 / 2015) ** (1 / 4) (1), which
-        :func:`default_inputs` continues it with after 2019.
     provident_reference : float
         Mean provident-fund lending 2016-2019 (亿元/year), the credit reference.
     """
@@ -106,7 +97,6 @@ class Constants:
     income_2015: float
     income_last_year: int
     income_ratios: np.ndarray
-    income_growth: float
     provident_reference: float
 
 
@@ -132,7 +122,6 @@ def constants(data: ModelData) -> Constants:
         income_2015=float(income.values[income.years == 2015][0]),
         income_last_year=int(income.years[-1]),
         income_ratios=np.asarray(income.values[1:] / income.values[:-1], float),
-        income_growth=float(mean_growth(income.values)),
         provident_reference=float(np.mean(lending.values[window])),
     )
 
@@ -152,14 +141,15 @@ def default_inputs(years: np.ndarray, data: ModelData | None = None) -> dict[str
     dict of str to ndarray
         Each of shape (year,): land transacted (ha/year), resettlement households by
         kind (households/year), urban disposable income (yuan/year; after 2019 grown
-        at the 2016-2019 mean rate; the central path of :func:`income_paths`),
-        provident-fund lending (亿元/year).
+        at the 2016-2019 mean rate, a forecast that ``income_backcast_offset`` does not
+        move; the central path of :func:`income_paths`), provident-fund lending
+        (亿元/year).
     """
     table = (data or shipped_data()).inputs
     out = {name: yearly_input(table[name], years, after=how)
            for name, how in INPUT_CONTINUATION.items()}  # fmt: skip
     income = table["urban_disposable_income"]
-    growth = mean_growth(income.values)
+    growth = (income.values[-1] / income.values[0]) ** (1 / (len(income.values) - 1))
     last = income.years[-1]
     out["urban_disposable_income"] = np.array([
         income.values[income.years == y][0] if y <= last
@@ -167,11 +157,6 @@ def default_inputs(years: np.ndarray, data: ModelData | None = None) -> dict[str
         for y in years
     ])  # fmt: skip
     return out
-
-
-def mean_growth(values: np.ndarray) -> float:
-    """Mean growth factor of a yearly series (1): (last / first) ** (1 / (years - 1))."""
-    return (values[-1] / values[0]) ** (1 / (len(values) - 1))
 
 
 def income_paths(
@@ -184,11 +169,10 @@ def income_paths(
     (model/data/inputs.toml). A member's offset ``o`` is added to each of those growth
     rates, so that a year ``y`` before the last official year ``L`` (2019) becomes
     ``income_y x prod_{j=y+1..L} r_j / (r_j + o)``, with ``r_j`` the table's income of
-    year ``j`` over ``j - 1``; year ``L`` never moves. After ``L``, the years that
-    continue the default path (:func:`default_inputs`: ``income_L x g ** (y - L)``,
-    ``g`` the table's 2016-2019 mean growth factor) grow instead at the member's own
-    2016-2019 mean, ``(prod_j (r_j + o)) ** (1 / K)`` over the ``K`` = 4 ratios; years
-    set otherwise (a scenario's ``income_growth``, a caller's series) are kept. With
+    year ``j`` over ``j - 1``; year ``L`` never moves. The years after ``L`` are kept
+    as given, the same for every member: the forecast after 2019 is a separate
+    assumption (the scenario input ``income_growth``; by default the table's 2016-2019
+    mean growth, :func:`default_inputs`), not moved by the back-cast offset. With
     ``o`` = 0 every factor is exactly 1.
 
     Parameters
@@ -200,7 +184,7 @@ def income_paths(
     offset : ndarray, shape (member,)
         ``income_backcast_offset`` of each member (1/year).
     fixed : Constants
-        The income table's 2015 value, ratios, last year and mean growth.
+        The income table's 2015 value, ratios and last year.
 
     Returns
     -------
@@ -208,9 +192,9 @@ def income_paths(
         Column 0 is 2015, column ``i + 1`` is ``years[i]``.
     """
     o = np.asarray(offset, float)[:, None]
-    ratios = fixed.income_ratios[None, :]
+    ratios = fixed.income_ratios
     last = fixed.income_last_year
-    first = last - ratios.shape[1]  # 2015, the table's first year
+    first = last - len(ratios)  # 2015, the table's first year
     # factor of year first + i (i = 0..K): product of the back-cast steps after it
     steps = ratios / (ratios + o)
     backcast = np.concatenate(
@@ -221,13 +205,6 @@ def income_paths(
     factor = np.ones((len(o), len(path_years)))
     early = path_years <= last
     factor[:, early] = backcast[:, path_years[early] - first]
-    later = path_years > last
-    if np.any(later) and np.any(path_years == last):
-        n = path_years[later] - last
-        default = path[path_years == last][0] * fixed.income_growth**n
-        follows = np.isclose(path[later], default, rtol=CONTINUATION_RTOL, atol=0.0)
-        ratio = (np.prod(ratios + o, axis=1) / np.prod(ratios, axis=1)) ** (1 / ratios.shape[1])
-        factor[:, later] = np.where(follows, ratio[:, None] ** n, 1.0)
     return path * factor
 
 
