@@ -248,6 +248,9 @@ def scenario_inputs(scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarr
     """Yearly inputs: the seed's 2016-2019, then the scenario's from 2020 where it sets them.
 
     Inputs a scenario leaves out continue as :func:`model.system.default_inputs` does.
+    A scenario's ``income_growth``, like the default continuation, is the forecast
+    after 2019, a separate assumption the same for every member: the member's
+    ``income_backcast_offset`` moves only 2015-2018 (:func:`model.system.income_paths`).
     """
     inputs = default_inputs(years)
     later = years >= INPUTS_FROM

@@ -49,8 +49,13 @@ YEARLY_MEANINGS = {
 }
 
 #: How :data:`model.system.INPUT_CONTINUATION` carries an input past 2019 (``None``:
-#: not listed there, income, which grows at its 2016-2019 mean rate).
-AFTER_2019 = {"mean": "2016-2019 mean", None: "grows at the 2016-2019 mean rate"}
+#: not listed there, income, which grows at its 2016-2019 mean rate, the same for every
+#: member: ``income_backcast_offset`` moves only the 2015-2018 back-cast).
+AFTER_2019 = {
+    "mean": "2016-2019 mean",
+    None: "grows at the 2016-2019 mean rate (a forecast, the scenario input income_growth; "
+    "income_backcast_offset moves only 2015-2018: model.system.income_paths)",
+}
 
 #: Confidence tags of the sources in ``model/data/inputs.toml`` (see its header).
 CONFIDENCE_TAG = re.compile(r"\[(official|derived|assumption|single)\b")

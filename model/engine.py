@@ -257,6 +257,10 @@ def simulate(
         Yearly exogenous inputs, each of shape (year,) for 2016..``end_year``
         (names as :func:`model.system.default_inputs`); defaults to the seed's
         2016-2019 figures continued by :data:`model.system.INPUT_CONTINUATION`.
+        Income is the central path: each member's 2016-2018 moves with its
+        ``income_backcast_offset`` (:func:`model.system.income_paths`), 2019 and the
+        forecast after it (a separate assumption, the scenario input ``income_growth``)
+        do not; ``input_urban_disposable_income`` records the central path.
     monthly : iterable of str, optional
         Variables to keep as monthly series on the ``time`` dim; every variable is
         always kept as yearly aggregates (``NAME_yearly`` on ``year``). Default: all
@@ -313,6 +317,7 @@ class Setup:
     monthly: set[str]
     integrator: str
     fixed: system.Constants
+    income: np.ndarray
 
     @property
     def n_members(self) -> int:
@@ -370,6 +375,7 @@ def set_up(values, dt, end_year, shocks, record_age, inputs, monthly, integrator
             raise InputError(
                 "inputs", name, f"needs one value for each year {years[0]}-{years[-1]}"
             )
+    fixed = system.constants(data)
     return Setup(
         p=p,
         initial_p={name: v.copy() for name, v in p.items()},
@@ -381,7 +387,10 @@ def set_up(values, dt, end_year, shocks, record_age, inputs, monthly, integrator
         inputs=inputs,
         monthly=monthly,
         integrator=integrator,
-        fixed=system.constants(data),
+        fixed=fixed,
+        income=system.income_paths(
+            inputs["urban_disposable_income"], years, p["income_backcast_offset"], fixed
+        ),
     )
 
 
@@ -438,7 +447,7 @@ class Run:
         setup = self.setup
         for index in range(len(setup.years)):
             last_quota = self.state["land_quota"].copy()
-            self.year_x = system.year_inputs(setup.inputs, index, setup.fixed)
+            self.year_x = system.year_inputs(setup.inputs, index, setup.fixed, setup.income)
             system.new_year(self.state, self.p, self.year_x, int(setup.years[index]))
             if self.policy is not None:
                 self.apply_policy(index, last_quota if index > 0 else None)

@@ -89,6 +89,12 @@ class Constants:
         Those schedules as columns.
     income_2015 : float
         Urban disposable income of 2015 (yuan/year), for the growth of 2016.
+    income_last_year : int
+        Last year of the income table (2019), the official figure the back-cast of
+        the earlier years starts from.
+    income_ratios : ndarray, shape (K,)
+        Each year's income over the year before in the table, 2016..2019 (1): one
+        plus the growth rates of the back-cast.
     provident_reference : float
         Mean provident-fund lending 2016-2019 (亿元/year), the credit reference.
     """
@@ -99,6 +105,8 @@ class Constants:
     basis_names: tuple[str, ...]
     basis: np.ndarray
     income_2015: float
+    income_last_year: int
+    income_ratios: np.ndarray
     provident_reference: float
 
 
@@ -122,6 +130,8 @@ def constants(data: ModelData) -> Constants:
         basis_names=tuple(weights),
         basis=np.column_stack(list(weights.values())),
         income_2015=float(income.values[income.years == 2015][0]),
+        income_last_year=int(income.years[-1]),
+        income_ratios=np.asarray(income.values[1:] / income.values[:-1], float),
         provident_reference=float(np.mean(lending.values[window])),
     )
 
@@ -141,7 +151,9 @@ def default_inputs(years: np.ndarray, data: ModelData | None = None) -> dict[str
     dict of str to ndarray
         Each of shape (year,): land transacted (ha/year), resettlement households by
         kind (households/year), urban disposable income (yuan/year; after 2019 grown
-        at the 2016-2019 mean rate), provident-fund lending (亿元/year).
+        at the 2016-2019 mean rate, a forecast that ``income_backcast_offset`` does not
+        move; the central path of :func:`income_paths`), provident-fund lending
+        (亿元/year).
     """
     table = (data or shipped_data()).inputs
     out = {name: yearly_input(table[name], years, after=how)
@@ -157,20 +169,71 @@ def default_inputs(years: np.ndarray, data: ModelData | None = None) -> dict[str
     return out
 
 
+def income_paths(
+    income: np.ndarray, years: np.ndarray, offset: np.ndarray, fixed: Constants
+) -> np.ndarray:
+    """Urban disposable income of each member, 2015 and each of ``years`` (yuan/year).
+
+    The input series is the central path (``income_backcast_offset`` = 0): the
+    official 2019 figure, back-cast to 2015-2018 with provincial growth rates
+    (model/data/inputs.toml). A member's offset ``o`` is added to each of those growth
+    rates, so that a year ``y`` before the last official year ``L`` (2019) becomes
+    ``income_y x prod_{j=y+1..L} r_j / (r_j + o)``, with ``r_j`` the table's income of
+    year ``j`` over ``j - 1``; year ``L`` never moves. The years after ``L`` are kept
+    as given, the same for every member: the forecast after 2019 is a separate
+    assumption (the scenario input ``income_growth``; by default the table's 2016-2019
+    mean growth, :func:`default_inputs`), not moved by the back-cast offset. With
+    ``o`` = 0 every factor is exactly 1.
+
+    Parameters
+    ----------
+    income : ndarray, shape (year,)
+        Central income path of ``years`` (yuan/year).
+    years : ndarray of int
+        Calendar years of ``income``, consecutive from 2016.
+    offset : ndarray, shape (member,)
+        ``income_backcast_offset`` of each member (1/year).
+    fixed : Constants
+        The income table's 2015 value, ratios and last year.
+
+    Returns
+    -------
+    ndarray, shape (member, 1 + year)
+        Column 0 is 2015, column ``i + 1`` is ``years[i]``.
+    """
+    o = np.asarray(offset, float)[:, None]
+    ratios = fixed.income_ratios
+    last = fixed.income_last_year
+    first = last - len(ratios)  # 2015, the table's first year
+    # factor of year first + i (i = 0..K): product of the back-cast steps after it
+    steps = ratios / (ratios + o)
+    backcast = np.concatenate(
+        [np.cumprod(steps[:, ::-1], axis=1)[:, ::-1], np.ones_like(o)], axis=1
+    )
+    path_years = np.concatenate([[years[0] - 1], years])
+    path = np.concatenate([[fixed.income_2015], np.asarray(income, float)])
+    factor = np.ones((len(o), len(path_years)))
+    early = path_years <= last
+    factor[:, early] = backcast[:, path_years[early] - first]
+    return path * factor
+
+
 def year_inputs(
-    inputs: Mapping[str, np.ndarray], index: int, fixed: Constants
+    inputs: Mapping[str, np.ndarray], index: int, fixed: Constants, income: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Inputs of simulation year ``index`` (0 = 2016) as the sectors use them."""
-    income = inputs["urban_disposable_income"]
+    """Inputs of simulation year ``index`` (0 = 2016) as the sectors use them.
+
+    ``income`` is each member's income path (:func:`income_paths`), so the income
+    entries have shape (member,); the others are scalars for the whole ensemble.
+    """
     lending = inputs["provident_lending"]
-    previous = income[index - 1] if index > 0 else fixed.income_2015
     return {
         "land_transacted": np.asarray(inputs["land_transacted"][index], float),
         "resettlement_cash": np.asarray(inputs["resettlement_cash"][index], float),
         "resettlement_purchase": np.asarray(inputs["resettlement_purchase"][index], float),
-        "income": np.asarray(income[index], float),
-        "income_growth": np.asarray(income[index] / previous - 1.0, float),
-        "income_reference": np.asarray(income[0], float),
+        "income": income[:, index + 1],
+        "income_growth": income[:, index + 1] / income[:, index] - 1.0,
+        "income_reference": income[:, 1],
         "provident_lending": np.asarray(lending[index], float),
         "provident_reference": np.asarray(fixed.provident_reference, float),
     }
@@ -468,6 +531,7 @@ def indicators(ds):
 __all__ = [
     "AREAS",
     "VARIABLES",
+    "income_paths",
     "initial_state",
     "demography",
     "market",
