@@ -9,15 +9,19 @@ Equations (亿元 = 1e8 yuan)
     / investment_residential_share;
     presale receipts = (presales + completed sales) x price, smoothed over
     receipts_time;
-    required funds = normal_funding_ratio x construction spending at full pace + the
-    year's land quota at the land price, normal_funding_ratio being the funds a yuan of
-    construction needs once taxes and debt service are paid;
-    credit (bank loans, bonds, trusts) = developer_credit x credit_share x required
-    funds: lenders finance a share of what the projects need; developer_credit is 1 in
-    2016-2019 and is what the 2020 "three red lines" cut;
-    funding effect = clip(((smoothed receipts + credit) / required funds)
+    required funds = normal_funding_ratio x (construction spending at full pace + the
+    year's land quota at the land price): the funds a yuan of investment needs once
+    taxes, fees and debt service are paid (national 2021: 1.36);
+    sales-linked funds = presale_receipt_share x smoothed receipts: deposits, advance
+    payments and mortgage loans that reach the developers (national 2021: 58 % of the
+    sales value; the rest is escrowed or paid later);
+    credit (bank loans, bonds, trusts, own funds) = developer_credit x credit_share x
+    required funds: lenders and owners finance a share of what the projects need;
+    developer_credit is 1 in 2016-2019 and is what the 2020 "three red lines" cut;
+    funding effect = clip(((sales-linked funds + credit) / required funds)
     ^ funding_elasticity, min_funding_effect, 1): when the funds fall short,
-    construction slows, developers start less and buy less of the land the city offers.
+    construction slows, developers start less, buy less of the land the city offers,
+    and even land held past the idle-land limit waits (supply.py).
 
 Feedback loops
     R1 funding: fewer sales -> lower receipts -> slower construction and fewer starts
@@ -74,15 +78,15 @@ def required_funds(
 ) -> np.ndarray:
     """Funds that building at full pace and buying the offered land need (亿元/year).
 
-    normal_funding_ratio x ``need`` (:func:`required_spending`) + the year's land quota
-    (ha/year) at today's land price.
+    normal_funding_ratio x (``need`` (:func:`required_spending`) + the year's land quota
+    (ha/year) at today's land price).
     """
     land = land_payment(state["land_quota"], state["land_price"])
-    return p["normal_funding_ratio"] * need + land
+    return p["normal_funding_ratio"] * (need + land)
 
 
 def credit(required: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
-    """Developers' borrowing: bank loans, bonds and trusts (亿元/year).
+    """Developers' funds beyond sales: bank loans, bonds, trusts, own funds (亿元/year).
 
     developer_credit x credit_share x ``required`` (:func:`required_funds`).
     """
@@ -95,11 +99,11 @@ def funding_effect(
     """Pace of construction, starts and land purchase the funds allow (1, at most 1).
 
     ``need`` is the construction spending at full pace (亿元/year,
-    :func:`required_spending`); the effect is clip(((receipts + credit) / required
-    funds) ^ funding_elasticity, min_funding_effect, 1).
+    :func:`required_spending`); the effect is clip(((presale_receipt_share x receipts
+    + credit) / required funds) ^ funding_elasticity, min_funding_effect, 1).
     """
     required = required_funds(state, p, need)
-    funds = state["receipts_smoothed"] + credit(required, p)
+    funds = p["presale_receipt_share"] * state["receipts_smoothed"] + credit(required, p)
     ratio = np.divide(funds, required, out=np.ones_like(need), where=required > 0)
     return np.clip(ratio ** p["funding_elasticity"], p["min_funding_effect"], 1.0)
 

@@ -10,10 +10,12 @@ Equations
     income = 2.25 persons x urban disposable income per person, income taken relative
     to 2016 with the long-run elasticity ``income_elasticity_price`` (at most 1: no
     more than the anchor's own pass-through);
-    d reference/dt = (fundamental - reference) / fundamental_reversion_time;
     perceived clearance period = inventory / (expected sales / 12) (months);
-    pressure = (neutral_clearance / clearance) ^ clearance_price_elasticity, the
-    neutral clearance period being the market's, not the developers' normal one;
+    d reference/dt = (fundamental - reference) / fundamental_reversion_time
+    - clearance_price_drift x reference x ln(clearance / neutral_clearance): a
+    clearance period above the neutral one lowers the reference's growth, the more
+    the longer it is; the neutral period is the market's, not the developers' normal
+    one;
     market price = reference x (1 + price_adjustment_time x expectation_weight x
     believed growth), believed growth = expected growth + expectation_shift (a change of
     sentiment beyond extrapolation, 0 by default), limited to +-20 %/year;

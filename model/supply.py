@@ -133,9 +133,9 @@ def starts(
     desired = expected sales + (desired inventory - inventory) / inventory_adjustment_time
     + supply_line_weight x (desired supply line - supply line) / supply_line_time,
     times the margin and funding effects, compressed into the working season; at least
-    the land that
-    the idle-land rule forces into construction (land_bank / max_land_holding), at
-    most land_bank / min_start_time; zero in the winter stop.
+    the land that the idle-land rule forces into construction (land_bank /
+    max_land_holding, times the funding effect: a developer without funds cannot be
+    made to build), at most land_bank / min_start_time; zero in the winter stop.
     """
     desired_inventory = p["normal_clearance"] / 12.0 * expected_sales
     supply_line = stage_total(state["construction"])
@@ -148,7 +148,7 @@ def starts(
     land = state["land_bank"]
     rate = np.clip(
         np.maximum(desired, 0.0) * margin_effect * funding_effect,
-        land / p["max_land_holding"],
+        land / p["max_land_holding"] * funding_effect,
         land / np.maximum(p["min_start_time"], dt),
     )
     # explicit clip: a step never starts more than the land bank holds
