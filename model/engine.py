@@ -48,7 +48,8 @@ VERSION = "0.1.0"
 BLOCK_MEMBERS = 2048  # members integrated together: the block's arrays stay in cache
 INTEGRATORS = ("heun", "euler", "rk4")  # the first is the default
 SMALL_ENSEMBLE = 1000  # members up to which monthly series and ages are kept by default
-MONTH_MEANS = ("funding_effect", "fundamental_price", "presale_confidence")  # auxiliaries kept as month means
+# auxiliaries kept as month means
+MONTH_MEANS = ("funding_effect", "fundamental_price", "presale_confidence")
 # Blocks run in turn, in one thread: with the housing sectors a step is many small numpy
 # calls, and a second thread contending for the GIL made it slower on the 2-core machine.
 

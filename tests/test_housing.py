@@ -232,15 +232,32 @@ def test_rental_subsidies_follow_capacity(run_values):
 
 
 def test_funding_constraint_slows_construction_when_receipts_vanish(run_values):
+    """Without sales the developers keep only their credit, without credit the floor.
+
+    Credit is developer_credit x credit_share x the required funds (model/developers.py),
+    so once the receipts have decayed (receipts_time 0.5 years) the funding ratio is
+    credit_share and the effect credit_share ^ funding_elasticity (0.47 ^ 0.5 = 0.69);
+    with no credit either, nothing funds construction and the effect is its floor.
+    """
     dead = dict(run_values, upgrade_rate=0.0, new_home_share=0.0, resettlement_new_share=0.0)
     ds = simulate(dead, record_age=False)
+    credit_only = (run_values["developer_credit"] * run_values["credit_share"]) ** run_values[
+        "funding_elasticity"
+    ]
+    assert credit_only < 1.0
     assert float(ds["funding_effect_yearly"].isel(member=0, year=-1)) == pytest.approx(
+        credit_only, rel=1e-6
+    )
+    no_credit = simulate(dict(dead, developer_credit=0.0), record_age=False)
+    assert float(no_credit["funding_effect_yearly"].isel(member=0, year=-1)) == pytest.approx(
         run_values["min_funding_effect"]
     )
     normal = simulate(run_values, record_age=False)
-    assert float(ds["completions_yearly"].isel(member=0, year=3)) < float(
-        normal["completions_yearly"].isel(member=0, year=3)
-    )
+
+    def completions_2019(run):
+        return float(run["completions_yearly"].isel(member=0, year=3))
+
+    assert completions_2019(no_credit) < completions_2019(ds) < completions_2019(normal)
 
 
 def test_stock_management_rule_corrects_inventory_and_supply_line(run_values):
@@ -265,7 +282,7 @@ def test_stock_management_rule_corrects_inventory_and_supply_line(run_values):
     inventory = p["normal_clearance"] / 12 * sales  # desired: normal clearance
     line = p["presale_delay"] * sales  # desired: a presale delay of starts
 
-    def starts(extra_inventory=0.0, extra_line=0.0):
+    def starts(extra_inventory=0.0, extra_line=0.0, funding=1.0):
         state = {
             "construction": np.full((1, supply.STAGES), (line[0] + extra_line) / supply.STAGES),
             "presale_unsold": np.zeros((1, supply.STAGES)),
@@ -273,7 +290,7 @@ def test_stock_management_rule_corrects_inventory_and_supply_line(run_values):
             "land_bank": np.array([300.0]),  # starts stay inside land / (2 years, 3 months)
             "season_activity": np.ones(1),
         }
-        return supply.starts(state, p, sales, np.ones(1), 1 / 12)[0]
+        return supply.starts(state, p, sales, np.ones(1), np.array([funding]), 1 / 12)[0]
 
     season = supply.WORKING_SEASON
     assert starts() == pytest.approx(sales[0] / season, rel=1e-12)
@@ -284,3 +301,10 @@ def test_stock_management_rule_corrects_inventory_and_supply_line(run_values):
     weight = p["supply_line_weight"][0] / p["supply_line_time"][0]
     assert weight > 0
     assert b2 == pytest.approx(weight, rel=1e-9)
+    # short funds scale the rule's starts and also the idle-land floor (land_bank /
+    # max_land_holding): a developer without funds cannot be made to build. A large
+    # overhang of inventory puts the rule below that floor.
+    assert starts(funding=0.5) == pytest.approx(0.5 * starts(), rel=1e-12)
+    floor = 300.0 / p["max_land_holding"][0] / season
+    assert starts(extra_inventory=2000.0) == pytest.approx(floor, rel=1e-12)
+    assert starts(extra_inventory=2000.0, funding=0.5) == pytest.approx(0.5 * floor, rel=1e-12)

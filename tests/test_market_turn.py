@@ -45,9 +45,9 @@ def test_lower_presale_confidence_shifts_sales_to_completed_homes(values):
     base = run(values)
     shaken = run(values, Shock("2021-01", "presale_confidence", "set", 0.5))
     presales = yearly(shaken, "presales_yearly")[5] / yearly(base, "presales_yearly")[5]
-    completed = yearly(shaken, "completed_sales_yearly")[5] / yearly(
-        base, "completed_sales_yearly"
-    )[5]
+    completed = (
+        yearly(shaken, "completed_sales_yearly")[5] / yearly(base, "completed_sales_yearly")[5]
+    )
     assert presales < 0.75  # half of the buyers off the plan are gone, less the feedback
     assert completed > 1.05  # half of those buy a completed home instead
     assert yearly(shaken, "sales_area")[5] < yearly(base, "sales_area")[5]
@@ -59,9 +59,10 @@ def test_tighter_developer_credit_lowers_starts_when_receipts_fall(values):
     stress = Shock("2021-01", "presale_confidence", "set", 0.2)
     loose = run(values, stress)
     tight = run(values, stress, Shock("2021-01", "developer_credit", "set", 0.0))
-    ratio = yearly(tight, "starts_yearly")[YEARS_AFTER].sum() / yearly(
-        loose, "starts_yearly"
-    )[YEARS_AFTER].sum()
+    ratio = (
+        yearly(tight, "starts_yearly")[YEARS_AFTER].sum()
+        / yearly(loose, "starts_yearly")[YEARS_AFTER].sum()
+    )
     assert ratio < 0.95
     assert float(tight["funding_effect"].values.min()) < 1.0
 
@@ -76,9 +77,7 @@ def test_a_mortgage_rate_cut_raises_sales(values):
 
 
 @pytest.mark.parametrize("income_growth", [0.0, 0.05])
-def test_price_falls_while_the_clearance_period_stays_at_three_times_neutral(
-    values, income_growth
-):
+def test_price_falls_while_the_clearance_period_stays_at_three_times_neutral(values, income_growth):
     p = member_arrays(values)
     income = 37756.0
     x = {"income_reference": np.array(31227.0), "income": np.array(income)}
