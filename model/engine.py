@@ -525,7 +525,9 @@ def heun_increments(state: dict, p: dict, derived: dict, t: float, dt: float, su
     the start and of an Euler step taken from the end, it keeps every stock
     non-negative wherever Euler does. The population by age takes one Euler step: its
     rates barely change within a month (its step-size error is below 0.01 %), and the
-    market's second evaluation sees it as at the start of the step.
+    market's second evaluation sees it as at the start of the step. That makes the
+    coupled step first order (household formation lags by the step; inventory 0.51 %
+    off RK4 at monthly steps, 0.23 % at 1/24 year): a known defect.
     """
     pop_step, flows, drivers = system.demography(state, p, derived, t, dt, sums)
     first, first_flows = system.market(state, p, derived, drivers, dt)
