@@ -169,13 +169,18 @@ def uncertainty(
     sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     half = stats.t.ppf(0.975, dof) * sd
     span = bounds[:, 1] - bounds[:, 0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(sd, sd)
-    result.correlation = np.nan_to_num(corr, nan=0.0)
     informing = np.abs(jac) * span[None, :] > SENSITIVE
+    # a parameter no data point responds to has no interval: the pseudo-inverse gives
+    # it a zero variance, which must not read as a sharp estimate
+    seen = informing.any(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        corr = cov / np.outer(sd, sd)
+    corr = np.where(np.outer(seen, seen), np.nan_to_num(corr, nan=0.0), 0.0)
+    result.correlation = np.clip(corr, -1.0, 1.0)
     for j, name in enumerate(result.free):
         result.intervals[name] = (float(x[j] - half[j]), float(x[j] + half[j]))
-        result.identified[name] = bool(sd[j] > 0 and 2 * half[j] < IDENTIFIED_WIDTH * span[j])
+        identified = sd[j] > 0 and 2 * half[j] < IDENTIFIED_WIDTH * span[j]
+        result.identified[name] = bool(identified and seen[j])
         result.points[name] = int(informing[:, j].sum())
 
 

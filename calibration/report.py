@@ -103,7 +103,12 @@ def format_uncertainty(result: CalibrationResult) -> str:
     lines = [f"{'parameter':<30} {'value':>12} {'95 % interval':>27}  points  identified"]
     for name in result.free:
         low, high = result.intervals.get(name, (np.nan, np.nan))
-        flag = "yes" if result.identified.get(name) else "NO (wider than its range)"
+        if result.identified.get(name):
+            flag = "yes"
+        elif result.points.get(name, 0) == 0:
+            flag = "NO (no data point responds)"
+        else:
+            flag = "NO (wider than its range)"
         lines.append(f"{name:<30} {result.values[name]:>12.5g} [{low:>11.4g}, {high:>11.4g}]"
                      f"  {result.points.get(name, 0):>6}  {flag}")  # fmt: skip
     if result.correlation is not None:

@@ -10,8 +10,12 @@ Components
     resettlement: shantytown households resettled by cash (x share of the cash spent on
     housing) or by government purchase, x area, x share bought new (seed section 4).
 Multipliers
-    affordability: (price / income, relative to the start) ^ -affordability_elasticity;
-    expectations: 1 + expectation_sensitivity x expected price growth;
+    affordability: (price / income, relative to the start) ^ -affordability_elasticity
+    x payment factor ^ -mortgage_payment_elasticity; the payment factor = down payment
+    share + (1 - down payment share) x annuity(mortgage_rate) / annuity(the 2016-2019
+    rate), 30-year loans: a lower rate makes the same price cheaper to carry;
+    expectations: 1 + expectation_sensitivity x believed price growth (expected growth
+    + expectation_shift, as in price.py);
     credit: 1 + credit_elasticity x (provident-fund lending / its 2016-2019 mean - 1):
     the fund finances part of the purchases, so lending at zero removes that part
     (credit_elasticity ~ its share) rather than all demand.
@@ -31,6 +35,9 @@ from anshan_housing.model.price import GROWTH_LIMIT
 from anshan_housing.model.variables import Variable
 
 M2_TO_1E4 = 1e-4  # m² -> 万m²
+MORTGAGE_TERM = 30.0  # years: the usual (and maximum) term of a Chinese home loan [assumption]
+MORTGAGE_RATE_2016_2019 = 0.056  # 1/year: first-home rate, 5-year LPR 4.85 % (Aug 2019) plus
+# about 0.8 points of spread; the rate was 5.63 % in Dec 2021 (PRIORS sec. 9, derived, weak)
 AREA_FLOW = "1e4 m**2/month"
 
 VARIABLES = (
@@ -96,6 +103,25 @@ def components(
     }
 
 
+def annuity(rate: np.ndarray) -> np.ndarray:
+    """Yearly payment per yuan borrowed over MORTGAGE_TERM years at ``rate`` (1/year)."""
+    rate = np.asarray(rate, float)
+    safe = np.where(rate > 0, rate, 1.0)
+    return np.where(rate > 0, safe / (1.0 - (1.0 + safe) ** -MORTGAGE_TERM), 1 / MORTGAGE_TERM)
+
+
+def payment_factor(p: dict[str, np.ndarray]) -> np.ndarray:
+    """What a yuan of price costs a buyer to carry, against the 2016-2019 rate (1).
+
+    The down payment is paid in cash, the rest over the loan: down + (1 - down) x
+    annuity(rate) / annuity(2016-2019 rate). The down payment's other role, the cash a
+    buyer must have saved, is not modelled.
+    """
+    down = p["mortgage_down_payment"]
+    relative = annuity(p["mortgage_rate"]) / annuity(MORTGAGE_RATE_2016_2019)
+    return down + (1.0 - down) * relative
+
+
 def multiplier(
     p: dict[str, np.ndarray],
     x: dict[str, np.ndarray],
@@ -106,7 +132,8 @@ def multiplier(
     net_price = np.maximum(price - p["purchase_subsidy"], 1.0)
     relative_pir = (net_price / x["income"]) / (p["price_2015"] / x["income_reference"])
     affordability = relative_pir ** -p["affordability_elasticity"]
-    believed = np.clip(growth, -GROWTH_LIMIT, GROWTH_LIMIT)
+    affordability = affordability * payment_factor(p) ** -p["mortgage_payment_elasticity"]
+    believed = np.clip(growth + p["expectation_shift"], -GROWTH_LIMIT, GROWTH_LIMIT)
     expectation = np.maximum(1.0 + p["expectation_sensitivity"] * believed, 0.0)
     relative_lending = x["provident_lending"] / x["provident_reference"]
     credit = np.maximum(1.0 + p["credit_elasticity"] * (relative_lending - 1.0), 0.0)

@@ -25,8 +25,11 @@ Feedback loops
     weighted by ``supply_line_weight`` (Sterman's stock-management rule; a weight
     below 1 under-counts the pipeline and makes cycles, FACTS.md).
     B3 margin: a low price against cost lowers starts.
-    R1/B4 funding: presale receipts fund construction (developers.py): falling sales
-    slow construction, fewer permits and completions follow.
+    R1/B4 funding: presale receipts and credit fund construction and starts
+    (developers.py): falling sales slow construction, fewer permits and completions
+    follow.
+    R3 confidence: developers short of funds -> buyers distrust presales -> fewer
+    presales, some completed sales instead -> lower receipts.
 """
 
 from __future__ import annotations
@@ -72,6 +75,10 @@ VARIABLES = (
              "share of sales by available area", (), "sum", equation="model.supply.increments"),
     Variable("completed_sales", f"{AREA}/month", "sales of completed (现房) area", "flow",
              "share of sales by available area", (), "sum", equation="model.supply.increments"),
+    Variable("presale_confidence", "1", "buyers' confidence that presold homes will be "
+             "finished", "auxiliary", "presale_confidence x funding effect ^ "
+             "confidence_stress_elasticity", (), "mean",
+             equation="model.supply.presale_confidence"),
     Variable("completions", f"{AREA}/month", "completions of commodity housing",
              "flow", "seed 2019: 197.5 (商品房 scope)", (), "sum",
              equation="model.supply.increments"),
@@ -104,6 +111,7 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "season_activity": np.ones(n),
         "land_quota": np.zeros(n),
         "land_fast": np.zeros(n),
+        "land_offered": np.zeros(n),  # 1 when the quota is an offer, not an observation
     }
 
 
@@ -117,15 +125,17 @@ def starts(
     p: dict[str, np.ndarray],
     expected_sales: np.ndarray,
     margin_effect: np.ndarray,
+    funding_effect: np.ndarray,
     dt: float,
 ) -> np.ndarray:
     """Construction starts (万m²/year) by the stock-management rule.
 
     desired = expected sales + (desired inventory - inventory) / inventory_adjustment_time
     + supply_line_weight x (desired supply line - supply line) / supply_line_time,
-    times the margin effect, compressed into the working season; at least the land that
-    the idle-land rule forces into construction (land_bank / max_land_holding), at
-    most land_bank / min_start_time; zero in the winter stop.
+    times the margin and funding effects, compressed into the working season; at least
+    the land that the idle-land rule forces into construction (land_bank /
+    max_land_holding, times the funding effect: a developer without funds cannot be
+    made to build), at most land_bank / min_start_time; zero in the winter stop.
     """
     desired_inventory = p["normal_clearance"] / 12.0 * expected_sales
     supply_line = stage_total(state["construction"])
@@ -137,8 +147,8 @@ def starts(
     )
     land = state["land_bank"]
     rate = np.clip(
-        np.maximum(desired, 0.0) * margin_effect,
-        land / p["max_land_holding"],
+        np.maximum(desired, 0.0) * margin_effect * funding_effect,
+        land / p["max_land_holding"] * funding_effect,
         land / np.maximum(p["min_start_time"], dt),
     )
     # explicit clip: a step never starts more than the land bank holds
@@ -171,26 +181,50 @@ def construction_flows(
     }
 
 
+def presale_confidence(p: dict[str, np.ndarray], funding_effect: np.ndarray) -> np.ndarray:
+    """Buyers' confidence that presold homes will be finished (1, between 0 and 1).
+
+    presale_confidence (1 in 2016-2019; a shock lowers it) x funding effect ^
+    confidence_stress_elasticity: buyers see developers short of funds and fear
+    unfinished projects (the 2021-2022 defaults and mortgage boycotts,
+    MARKET_2020_2025.md).
+    """
+    return p["presale_confidence"] * funding_effect ** p["confidence_stress_elasticity"]
+
+
 def split_sales(
-    state: dict[str, np.ndarray], p: dict[str, np.ndarray], demand: np.ndarray, dt: float
+    state: dict[str, np.ndarray],
+    p: dict[str, np.ndarray],
+    demand: np.ndarray,
+    confidence: np.ndarray,
+    dt: float,
 ) -> dict[str, np.ndarray]:
     """Sales of presale and completed area (万m²/year) meeting ``demand``.
 
     Sales are limited by the area on offer (at most ``available / min_sale_time``) and
     split by the area on offer, completed area weighted by ``completed_preference``.
-    Presales come from each stage in proportion to its unsold area.
+    Of the presales, the share ``1 - confidence`` (:func:`presale_confidence`) is not
+    bought off the plan: a share ``completed_substitution`` of it buys completed homes
+    instead (at most what they offer), the rest waits. Presales come from each stage in
+    proportion to its unsold area.
     """
     presale = state["presale_unsold"]
     on_presale = stage_total(presale)
     completed = state["completed_unsold"]
     weighted = p["completed_preference"] * completed + on_presale
     available = on_presale + completed
-    total = np.minimum(demand, available / np.maximum(p["min_sale_time"], dt))
+    sale_time = np.maximum(p["min_sale_time"], dt)
+    total = np.minimum(demand, available / sale_time)
     share_completed = np.divide(
         p["completed_preference"] * completed, weighted, out=np.zeros_like(weighted),
         where=weighted > 0,
     )  # fmt: skip
     presales = total * (1.0 - share_completed)
+    completed_sales = total * share_completed
+    distrust = presales * (1.0 - confidence)
+    room = np.maximum(completed / sale_time - completed_sales, 0.0)
+    completed_sales = completed_sales + np.minimum(distrust * p["completed_substitution"], room)
+    presales = presales - distrust
     stage_share = np.divide(
         presale,
         on_presale[:, None],
@@ -198,10 +232,10 @@ def split_sales(
         where=on_presale[:, None] > 0,
     )
     return {
-        "sales": total,
+        "sales": presales + completed_sales,
         "presales": presales,
         "presales_by_stage": presales[:, None] * stage_share,
-        "completed_sales": total * share_completed,
+        "completed_sales": completed_sales,
     }
 
 

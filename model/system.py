@@ -20,7 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from anshan_housing.model import demand, developers, households, population, price, rental, supply
+from anshan_housing.model import (
+    demand,
+    developers,
+    households,
+    land,
+    population,
+    price,
+    rental,
+    supply,
+)
 from anshan_housing.model.inputs import MEAN_YEARS, ModelData, shipped_data, yearly_input
 from anshan_housing.model.population import AREAS, ELDERLY_AGE, N_AGES, URBAN
 
@@ -30,6 +39,7 @@ VARIABLES = (
     + supply.VARIABLES
     + demand.VARIABLES
     + price.VARIABLES
+    + land.VARIABLES
     + developers.VARIABLES
     + rental.VARIABLES
 )
@@ -239,9 +249,15 @@ def initial_state(p: dict[str, np.ndarray], fixed: Constants) -> dict[str, np.nd
     )
     state["expected_sales"] = p["expected_sales_2015"].copy()
     state["price"] = p["price_2015"].copy()
+    state["price_reference"] = p["price_reference_2015"].copy()
     state["expected_growth"] = p["expected_growth_2015"].copy()
     state["receipts_smoothed"] = developers.receipts(p["expected_sales_2015"], p["price_2015"])
     state["rental_waiting"] = p["rental_waiting_2015"].copy()
+    state["land_price"] = land.initial_price(p)
+    # a constant of the run, fixed by the end-2015 market (land.py): not integrated
+    state["land_bank_years_2015"] = land.land_bank_years(
+        p["land_bank_2015"], p["expected_sales_2015"]
+    )
     return state
 
 
@@ -321,20 +337,24 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
     formation = demand.formation(urban, state["households_reference"], p)
     need = developers.required_spending(state, p)
     funding = developers.funding_effect(state, p, need)
-    start_rate = supply.starts(
-        state, p, state["expected_sales"], price.margin_effect(state["price"], p), dt
-    )
+    margin = price.margin_effect(state["price"], state["land_price"], p)
+    start_rate = supply.starts(state, p, state["expected_sales"], margin, funding, dt)
     chains = supply.construction_flows(state, p, funding, dt)
     space = state["housing_stock"] / drivers["urban_residents"] / derived["floor_area_2015"]
     parts = demand.components(p, x, urban, formation, drivers["urban_dissolved"], space)
     factor = demand.multiplier(p, x, state["price"], state["expected_growth"])
     wanted = demand.demand(parts, factor)
-    sales = supply.split_sales(state, p, wanted, dt)
+    confidence = supply.presale_confidence(p, funding)
+    sales = supply.split_sales(state, p, wanted, confidence, dt)
     steps, flows = supply.increments(state, p, start_rate, chains, sales, dt)
     sold = flows["presales"] + flows["completed_sales"]
 
     clearance = price.perceived_clearance(supply.inventory(state), state["expected_sales"])
-    d_price, d_growth = price.rates(state["price"], state["expected_growth"], clearance, p, x)
+    d_price, d_reference, d_growth, fundamental = price.rates(
+        state["price"], state["land_price"], state["price_reference"],
+        state["expected_growth"], clearance, p, x,
+    )  # fmt: skip
+    d_land = land.rate(state, p, state["land_bank_years_2015"])
     receipts = developers.receipts(sold, state["price"])
     spending = need * funding
     housing_rental = rental.rates(state["rental_waiting"], urban, p, dt)
@@ -343,6 +363,8 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
         households_reference=dt * formation,
         expected_sales=dt * (sold - state["expected_sales"]) / p["sales_smoothing_time"],
         price=dt * d_price,
+        price_reference=dt * d_reference,
+        land_price=dt * d_land,
         expected_growth=dt * d_growth,
         receipts_smoothed=dt * (receipts - state["receipts_smoothed"]) / p["receipts_time"],
         rental_waiting=dt
@@ -355,6 +377,9 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
         residential_sales_value=receipts,
         construction_spending=spending,
         funding_effect=funding,
+        presale_confidence=confidence,
+        developer_credit_flow=developers.credit(developers.required_funds(state, p, need), p),
+        fundamental_price=fundamental,
         rental_subsidies=housing_rental["rental_subsidies"],
         rental_new_eligible=housing_rental["rental_new_eligible"],
     )
@@ -413,6 +438,8 @@ def observe(
         "expected_sales": state["expected_sales"],
         "households_reference": state["households_reference"],
         "price": state["price"],
+        "price_reference": state["price_reference"],
+        "land_price": state["land_price"],
         "expected_growth": state["expected_growth"],
         "receipts_smoothed": state["receipts_smoothed"],
         "rental_waiting": state["rental_waiting"],
@@ -421,15 +448,18 @@ def observe(
     return levels, sums
 
 
-def new_year(state: dict, p: dict, x: dict[str, np.ndarray]) -> None:
+def new_year(state: dict, p: dict, x: dict[str, np.ndarray], year: int) -> None:
     """The 1 January events: ageing of the population; the year's land quota (ha/year).
 
     The quota is the year's input; the engine then applies the policy's decision
-    (:mod:`model.policy`), which may replace it and ask for fast release.
+    (:mod:`model.policy`), which may replace it and ask for fast release. Up to the
+    last observed year (``MEAN_YEARS``) the quota is what was transacted; after it, it
+    is what the city offers, and the land market decides how much of it sells.
     """
     population.age_one_year(state["population"])
     state["land_quota"][:] = x["land_transacted"]
     state["land_fast"][:] = 0.0
+    state["land_offered"][:] = float(year > MEAN_YEARS[1])
 
 
 Pulse = Callable[[str, np.ndarray, dict[str, np.ndarray]], None]
@@ -458,7 +488,13 @@ def processes(env, state: dict, p: dict, k: int, n_years: int, pulse: Pulse):
             for month, normal, fast in LAND_TRANCHES:
                 yield env.timeout((12 * year + month - 1) * k - env.now)
                 share = np.where(state["land_fast"] > 0, fast, normal)
-                hectares = state["land_quota"] * share
+                # bids under the reserve and developers short of funds leave part of the
+                # offered land unsold (流拍)
+                need = developers.required_spending(state, p)
+                sold = land.take_up(state, p, state["land_bank_years_2015"])
+                sold = sold * developers.funding_effect(state, p, need)
+                sold = np.where(state["land_offered"] > 0, sold, 1.0)  # observed: all sold
+                hectares = state["land_quota"] * share * sold
                 area = hectares * p["plot_ratio"]
                 pulse(
                     "land_bank",
@@ -466,7 +502,7 @@ def processes(env, state: dict, p: dict, k: int, n_years: int, pulse: Pulse):
                     {
                         "land_transacted": hectares,
                         "land_area_in": area,
-                        "land_payments": developers.land_payment(hectares, p),
+                        "land_payments": developers.land_payment(hectares, state["land_price"]),
                     },
                 )
 

@@ -86,7 +86,7 @@ SWEEP_PARAMETERS = [
     "space_elasticity",
     "affordability_elasticity",
     "expectation_sensitivity",
-    "clearance_price_elasticity",
+    "clearance_price_drift",
     "price_adjustment_time",
     "normal_margin",
     "presale_delay",

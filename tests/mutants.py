@@ -54,6 +54,7 @@ HH = "tests/test_housing.py::"
 CAL = "tests/test_calibration.py::"
 STRUCT = "tests/test_structure.py::"
 SCORE = "tests/test_scorecard.py::"
+PRICE = "tests/test_price.py::"
 CALIBRATION_BOUNDS = (
     CAL + "test_every_fitted_series_meets_its_mape_bound",
     CAL + "test_issue_bounds",
@@ -151,18 +152,26 @@ MUTANTS = (
     Mutant(
         "price",
         "clearance effect reversed (loop B6): a long clearance period raises the price",
-        '* ratio ** p["clearance_price_elasticity"]',
-        '* ratio ** -p["clearance_price_elasticity"]',
+        'pull - p["clearance_price_drift"] * reference * np.log(ratio)',
+        'pull + p["clearance_price_drift"] * reference * np.log(ratio)',
         (
             HH + "test_no_land_for_ten_years_drains_inventory_and_raises_price",
             HH + "test_ten_times_land_raises_inventory_and_clearance_lowers_price",
+            PRICE + "test_price_falls_at_three_times_neutral_clearance",
         ),
     ),
     Mutant(
         "price",
+        "fundamental pull removed (loop B7): the price has no level to return to",
+        '    pull = (fundamental - reference) / p["fundamental_reversion_time"]',
+        '    pull = 0.0 * (fundamental - reference) / p["fundamental_reversion_time"]',
+        (PRICE + "test_price_returns_to_the_fundamental_level",),
+    ),
+    Mutant(
+        "price",
         "expectation term reversed (loop R2): expected growth lowers the price",
-        '+ p["expectation_weight"] * believed',
-        '- p["expectation_weight"] * believed',
+        '* p["expectation_weight"] * believed',
+        '* -p["expectation_weight"] * believed',
         CALIBRATION_BOUNDS,
     ),
     Mutant(

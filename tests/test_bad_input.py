@@ -334,7 +334,7 @@ CASES = [
     Case("end-year-not-a-number", ("run", "--end-year", "soon"), CLICK,
          "Invalid value for '--end-year'"),
     Case("unknown-scenario-compare", ("compare", "utopia", "--out", "res"), "scenario",
-         "utopia: unknown scenario; shipped: clearance-target, five-category-demand"),
+         "utopia: unknown scenario; shipped: clearance-target, downturn, five-category-demand"),
     Case("unknown-scenario-sweep", ("sweep", "--scenario", "utopia", "--samples", "2"),
          "scenario", "utopia: unknown scenario"),
     Case("unknown-scenario-optimise", (*OPTIMISE, "--scenario", "utopia"), "scenario",

@@ -330,6 +330,12 @@ def holdout(table, setup, defaults, observed):
     return fit.out_of_sample(table, setup, defaults, observed, maxiter=40, popsize=8)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13: fitted on 2016-2018, the model misses the 2019 price by 9.6 % against "
+    "4.2 % for persistence: the 12 % rise of 2018 carries on (expectations) where the "
+    "market slowed to 4 %",
+)
 def test_out_of_sample_2019_beats_the_no_change_forecast(holdout):
     """Fitted on 2016-2018, the model predicts 2019 better than "2019 = 2018" does.
 

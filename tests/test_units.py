@@ -213,7 +213,7 @@ def test_conversion_constants_match_pint(quantity):
 def test_money_functions_return_their_documented_units(quantity):
     q = quantity
     one = np.array([1.0])
-    payment = developers.land_payment(one, {"land_price": one})  # 1 ha at 1 yuan/m²
+    payment = developers.land_payment(one, one)  # 1 ha at 1 yuan/m²
     assert payment[0] == pytest.approx(ratio(q("hectare") * q("yuan/m**2"), q("1e8 yuan")))
     receipts = developers.receipts(one, one)  # 1 万m²/year at 1 yuan/m²
     expected = ratio(q("1e4 m**2/year") * q("yuan/m**2"), q("1e8 yuan/year"))
