@@ -523,9 +523,10 @@ def heun_increments(state: dict, p: dict, derived: dict, t: float, dt: float, su
     Heun's method (explicit trapezoidal rule, second order): an Euler step to the end
     of the step, the rates there, and the mean of the two increments. As the mean of
     the start and of an Euler step taken from the end, it keeps every stock
-    non-negative wherever Euler does. The population takes part in both stages: a
-    second evaluation that kept the start-of-step households would make the coupled
-    step first order (household formation lags by the step).
+    non-negative wherever Euler does. The population takes part in both stages:
+    household formation is the small difference of households and their smoothed
+    count, so an Euler step of the population, or start-of-step households in the
+    second evaluation, would make the coupled step first order.
     """
     first, first_flows = system.increments(state, p, derived, t, dt, sums)
     first["population"] = first["population"].copy()  # a buffer the next call reuses

@@ -11,6 +11,9 @@ Equations
     to 2016 with the long-run elasticity ``income_elasticity_price`` (at most 1: no
     more than the anchor's own pass-through);
     perceived clearance period = inventory / (expected sales / 12) (months);
+    on 1 January the reference moves with the fundamental price of the new income, in
+    proportion: income moves the level at once, and only the reference's gap to the
+    fundamental reverts slowly;
     d reference/dt = (fundamental - reference) / fundamental_reversion_time
     - clearance_price_drift x reference x ln(clearance / neutral_clearance): a
     clearance period above the neutral one lowers the reference's growth, the more
@@ -90,6 +93,22 @@ def fundamental_price(p: dict[str, np.ndarray], x: dict[str, np.ndarray]) -> np.
     relative = x["income"] / x["income_reference"]
     household = HOUSEHOLD_PERSONS * x["income_reference"] * relative ** p["income_elasticity_price"]
     return p["normal_price_to_income"] * household / DWELLING_M2
+
+
+def follow_income(
+    state: dict[str, np.ndarray], p: dict[str, np.ndarray], x: dict[str, np.ndarray]
+) -> None:
+    """Move the reference price with the fundamental price of a new year's income.
+
+    reference x new fundamental / last year's (``state["fundamental_level"]``, 0 before
+    the first year: no move), in place: without it the reference would trail a growing
+    fundamental by its growth x fundamental_reversion_time (35 % at 4.4 %/yr and 8 yr).
+    """
+    new = fundamental_price(p, x)
+    last = state["fundamental_level"]
+    factor = np.divide(new, last, out=np.ones_like(new), where=last > 0)
+    state["price_reference"] *= factor
+    state["fundamental_level"][:] = new
 
 
 def rates(

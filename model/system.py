@@ -258,6 +258,9 @@ def initial_state(p: dict[str, np.ndarray], fixed: Constants) -> dict[str, np.nd
     state["land_bank_years_2015"] = land.land_bank_years(
         p["land_bank_2015"], p["expected_sales_2015"]
     )
+    # the fundamental price of the year's income, set on each 1 January (new_year); 0
+    # until the first, so that price_reference_2015 is the reference at 2016 incomes
+    state["fundamental_level"] = np.zeros_like(state["price"])
     return state
 
 
@@ -449,14 +452,17 @@ def observe(
 
 
 def new_year(state: dict, p: dict, x: dict[str, np.ndarray], year: int) -> None:
-    """The 1 January events: ageing of the population; the year's land quota (ha/year).
+    """The 1 January events: ageing, the year's income in the price, the land quota.
 
-    The quota is the year's input; the engine then applies the policy's decision
-    (:mod:`model.policy`), which may replace it and ask for fast release. Up to the
-    last observed year (``MEAN_YEARS``) the quota is what was transacted; after it, it
-    is what the city offers, and the land market decides how much of it sells.
+    The year's income moves the fundamental price, and the reference price moves with
+    it in proportion (:func:`model.price.follow_income`). The quota (ha/year) is the
+    year's input; the engine then applies the policy's decision (:mod:`model.policy`),
+    which may replace it and ask for fast release. Up to the last observed year
+    (``MEAN_YEARS``) the quota is what was transacted; after it, it is what the city
+    offers, and the land market decides how much of it sells.
     """
     population.age_one_year(state["population"])
+    price.follow_income(state, p, x)
     state["land_quota"][:] = x["land_transacted"]
     state["land_fast"][:] = 0.0
     state["land_offered"][:] = float(year > MEAN_YEARS[1])
