@@ -95,7 +95,7 @@ def scorecard(ds: xr.Dataset) -> list[Row]:
         Row("urban households 2025", "household", "-", _at(ds, "households_urban"), "reported"),
         Row("residential inventory end 2025", "1e4 m**2", "-",
             _at(ds, "residential_inventory_yearly"), "reported"),
-        Row("residential land supplied 2021-2025", "hectare", "-",
+        Row("residential land sold 2021-2025", "hectare", "-",
             float(np.sum(_plan_years(ds, "land_transacted_yearly"))), "reported"),
     ]  # fmt: skip
     return rows

@@ -28,7 +28,8 @@ Equations
     the price a year.
 
 Feedback loops
-    B6 clearance: a long clearance period lowers the indicated price.
+    B6 clearance: a clearance period above the neutral one lowers the reference price
+    year after year, a shorter one raises it.
     B7 fundamentals: a price above (below) the fundamental level pulls the reference,
     and so the price, back; income moves the level, not the growth rate.
     R2 expectations: price growth -> expected growth -> indicated price (and demand);

@@ -54,7 +54,7 @@ from anshan_housing.model.errors import InputError
 #: Panels of `comparison_figure`: model variable and panel title. The clearance
 #: period is drawn monthly (``clearance_period_monthly``) when the Dataset has it.
 COMPARISON_PANELS: tuple[tuple[str, str], ...] = (
-    ("land_transacted_yearly", "residential land supplied"),
+    ("land_transacted_yearly", "residential land sold (transacted)"),
     ("presale_permits", "new presale permits (commodity housing)"),
     ("residential_inventory_yearly", "unsold residential inventory, end of year"),
     ("clearance_period", "clearance period (inventory / monthly sales)"),
@@ -373,7 +373,7 @@ def comparison_figure(
     """Scenarios side by side, against the seed and the targets of the 2021-2025 plan.
 
     Seven panels, one line per scenario (distinct colours, one shared legend in the
-    eighth cell): residential land supplied (ha/yr), new presale permits (10⁴ m²/yr,
+    eighth cell): residential land sold (ha/yr), new presale permits (10⁴ m²/yr,
     商品房 scope), unsold residential inventory (10⁴ m²), clearance period (months;
     monthly when the Dataset has ``clearance_period_monthly``, with the plan's band
     shaded), average price (yuan/m²), floor area per urban resident (m²/person, with
