@@ -49,8 +49,9 @@ VARIABLES = (
     Variable("receipts_smoothed", "1e8 yuan/year", "smoothed sales receipts", "stock",
              "first-order smoothing, receipts_time", (), "mean",
              equation="model.system.market"),
-    Variable("developer_credit_flow", "1e8 yuan/month", "developers' borrowing (loans, "
-             "bonds, trusts)", "flow", "developer_credit x credit_share x required funds",
+    Variable("developer_credit_flow", "1e8 yuan/month", "developers' funds beyond sales "
+             "(loans, bonds, trusts, own funds)", "flow",
+             "developer_credit x credit_share x required funds",
              (), "sum", equation="model.developers.credit"),
     Variable("funding_effect", "1", "effect of funds on construction, starts and land",
              "auxiliary", "see model/developers.py", (), "mean",
