@@ -49,11 +49,12 @@ YEARLY_MEANINGS = {
 }
 
 #: How :data:`model.system.INPUT_CONTINUATION` carries an input past 2019 (``None``:
-#: not listed there, income, which grows at its 2016-2019 mean rate, the same for every
+#: not listed there, income, which grows at the sourced 2020-2025 rates, the same for every
 #: member: ``income_backcast_offset`` moves only the 2015-2018 back-cast).
 AFTER_2019 = {
     "mean": "2016-2019 mean",
-    None: "grows at the 2016-2019 mean rate (a forecast, the scenario input income_growth; "
+    None: "grows at the rates of urban_disposable_income_growth (a forecast, the scenario "
+    "input income_growth replaces it; "
     "income_backcast_offset moves only 2015-2018: model.system.income_paths)",
 }
 

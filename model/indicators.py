@@ -92,7 +92,8 @@ def _param(ds: xr.Dataset, name: str) -> xr.Variable | float:
 def _ratio(num: xr.Variable, den: xr.Variable, otherwise: xr.Variable) -> xr.Variable:
     """``num / den`` where ``den > 0``, else ``otherwise`` (a year without sales)."""
     out = np.array(otherwise.values, dtype=float, copy=True)
-    np.divide(num.values, den.values, out=out, where=den.values > 0)
+    with np.errstate(over="ignore"):  # a denominator of 1e-300 gives inf, as it should
+        np.divide(num.values, den.values, out=out, where=den.values > 0)
     return den.copy(data=out)
 
 

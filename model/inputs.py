@@ -83,6 +83,10 @@ INPUTS: dict[str, dict[str, str]] = {
         "unit": "yuan/year",
         "long_name": "urban per-capita disposable income",
     },
+    "urban_disposable_income_growth": {
+        "unit": "1/year",
+        "long_name": "urban per-capita disposable income growth after 2019",
+    },
     "provident_loans": {
         "unit": "loan/year",
         "long_name": "housing provident fund loans granted",

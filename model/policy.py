@@ -61,9 +61,10 @@ class Observation:
     def of(cls, year, inventory, sales_last_year, quota_last_year, default_quota, plot_ratio):
         """An observation with the clearance period computed and read-only copies."""
         inventory, sales = frozen(inventory), frozen(sales_last_year)
-        clearance = np.divide(
-            inventory, sales / MONTHS, out=np.full_like(inventory, np.inf), where=sales > 0
-        )
+        with np.errstate(over="ignore"):  # sales of 1e-300 万m² clear in "infinite" time
+            clearance = np.divide(
+                inventory, sales / MONTHS, out=np.full_like(inventory, np.inf), where=sales > 0
+            )
         clearance.flags.writeable = False
         return cls(year, inventory, sales, clearance, frozen(quota_last_year),
                    frozen(default_quota), frozen(plot_ratio))  # fmt: skip

@@ -15,10 +15,11 @@ Equations
     proportion: income moves the level at once, and only the reference's gap to the
     fundamental reverts slowly;
     d reference/dt = (fundamental - reference) / fundamental_reversion_time
-    - clearance_price_drift x reference x ln(clearance / neutral_clearance): a
-    clearance period above the neutral one lowers the reference's growth, the more
-    the longer it is; the neutral period is the market's, not the developers' normal
-    one;
+    - clearance_price_slope x neutral_clearance x reference x ln(clearance /
+    neutral_clearance): near neutral, each month of clearance period above the neutral
+    one lowers the reference's growth by clearance_price_slope (1/year per month, the
+    unit of the published estimates), logarithmically further out; the neutral period
+    is the market's, not the developers' normal one;
     market price = reference x (1 + price_adjustment_time x expectation_weight x
     believed growth), believed growth = expected growth + expectation_shift (a change of
     sentiment beyond extrapolation, 0 by default), limited to +-20 %/year;
@@ -140,7 +141,8 @@ def rates(
     d_growth = (d_price / price - growth) / p["expectation_time"]
     fundamental = fundamental_price(p, x)
     pull = (fundamental - reference) / p["fundamental_reversion_time"]
-    d_reference = pull - p["clearance_price_drift"] * reference * np.log(ratio)
+    drift = p["clearance_price_slope"] * p["neutral_clearance"]  # 1/year per unit log
+    d_reference = pull - drift * reference * np.log(ratio)
     return d_price, d_reference, d_growth, fundamental
 
 

@@ -11,10 +11,10 @@ Stocks
     ``housing_stock``: occupied urban residential stock (all urban housing).
 
 Flows (万m²/year)
-    land tranches x plot ratio -> land bank -> starts -> permits -> presales (unsold
-    presale -> sold, stage by stage) -> completions (sold -> housing stock; unsold ->
-    completed unsold) -> completed sales -> housing stock; other (non-commodity) urban
-    completions enter the stock; demolition leaves it.
+    land tranches x plot ratio -> land bank -> starts (or idle land taken back) ->
+    permits -> presales (unsold presale -> sold, stage by stage) -> completions (sold ->
+    housing stock; unsold -> completed unsold) -> completed sales -> housing stock;
+    other (non-commodity) urban completions enter the stock; demolition leaves it.
 
 Residential inventory (商品住宅库存) = presale_unsold + completed_unsold.
 
@@ -39,6 +39,8 @@ import numpy as np
 from anshan_housing.model.delays import chain_increment, chain_rates, limit_outflows, stage_total
 from anshan_housing.model.variables import Variable
 
+IDLE_NOTICE_TIME = 1.0  # year: FACTS (MLR decree 53): land idle one year is fined, two
+# years taken back; the city acts on a developer's funds over the past year, not a month
 STAGES = 3  # order of the construction delays (Erlang-3: a spread-out lag)
 WORKING_SEASON = 7.5 / 12  # share of the year outside the winter stop (mid-Nov to March)
 AREA = "1e4 m**2"
@@ -68,6 +70,13 @@ VARIABLES = (
              "land x plot_ratio", (), "sum", equation="model.system.processes"),
     Variable("starts", f"{AREA}/month", "construction starts", "flow",
              "stock-management rule (Sterman 2000)", (), "sum", equation="model.supply.starts"),
+    Variable("funding_smoothed", "1", "developers' funding effect over the past year",
+             "stock", "first-order smoothing of funding_effect over IDLE_NOTICE_TIME "
+             "(1 year)", (), "mean", equation="model.system.market"),
+    Variable("land_repossessed", f"{AREA}/month", "idle land taken back by the city "
+             "(floor area allowed on it)", "flow", "FACTS: idle land taken back after two "
+             "years (MLR decree 53, 2012); the part of the rule's forced starts that "
+             "developers cannot fund", (), "sum", equation="model.supply.repossession"),
     Variable("permits", f"{AREA}/month", "new presale permits (新批预售许可), residential",
              "flow", "seed (商品房 scope): 305.73, 193.14, 178, 344.9", (), "sum",
              equation="model.supply.increments"),
@@ -103,6 +112,7 @@ def initial_state(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     completed = inventory * p["completed_share_2015"]
     return {
         "land_bank": p["land_bank_2015"].copy(),
+        "funding_smoothed": np.ones(n),
         "construction": chain(p["construction_2015"]),
         "presale_unsold": chain(inventory - completed),
         "presale_sold": chain(p["presale_sold_2015"]),
@@ -120,6 +130,24 @@ def inventory(state: dict[str, np.ndarray]) -> np.ndarray:
     return stage_total(state["presale_unsold"]) + state["completed_unsold"]
 
 
+def desired_starts(
+    state: dict[str, np.ndarray], p: dict[str, np.ndarray], expected_sales: np.ndarray
+) -> np.ndarray:
+    """Starts wanted by the stock-management rule (万m²/year), before margin and funds.
+
+    desired = expected sales + (desired inventory - inventory) / inventory_adjustment_time
+    + supply_line_weight x (desired supply line - supply line) / supply_line_time.
+    """
+    desired_inventory = p["normal_clearance"] / 12.0 * expected_sales
+    supply_line = stage_total(state["construction"])
+    desired_line = expected_sales * p["presale_delay"]
+    return (
+        expected_sales
+        + (desired_inventory - inventory(state)) / p["inventory_adjustment_time"]
+        + p["supply_line_weight"] * (desired_line - supply_line) / p["supply_line_time"]
+    )
+
+
 def starts(
     state: dict[str, np.ndarray],
     p: dict[str, np.ndarray],
@@ -130,21 +158,13 @@ def starts(
 ) -> np.ndarray:
     """Construction starts (万m²/year) by the stock-management rule.
 
-    desired = expected sales + (desired inventory - inventory) / inventory_adjustment_time
-    + supply_line_weight x (desired supply line - supply line) / supply_line_time,
-    times the margin and funding effects, compressed into the working season; at least
-    the land that the idle-land rule forces into construction (land_bank /
-    max_land_holding, times the funding effect: a developer without funds cannot be
-    made to build), at most land_bank / min_start_time; zero in the winter stop.
+    :func:`desired_starts` times the margin and funding effects, compressed into the
+    working season; at least the land that the idle-land rule forces into construction
+    (land_bank / max_land_holding, times the funding effect: a developer without funds
+    cannot be made to build; the rest is taken back, :func:`repossession`), at most
+    land_bank / min_start_time; zero in the winter stop.
     """
-    desired_inventory = p["normal_clearance"] / 12.0 * expected_sales
-    supply_line = stage_total(state["construction"])
-    desired_line = expected_sales * p["presale_delay"]
-    desired = (
-        expected_sales
-        + (desired_inventory - inventory(state)) / p["inventory_adjustment_time"]
-        + p["supply_line_weight"] * (desired_line - supply_line) / p["supply_line_time"]
-    )
+    desired = desired_starts(state, p, expected_sales)
     land = state["land_bank"]
     rate = np.clip(
         np.maximum(desired, 0.0) * margin_effect * funding_effect,
@@ -153,6 +173,29 @@ def starts(
     )
     # explicit clip: a step never starts more than the land bank holds
     return np.minimum(state["season_activity"] * rate / WORKING_SEASON, land / dt)
+
+
+def repossession(
+    state: dict[str, np.ndarray],
+    p: dict[str, np.ndarray],
+    expected_sales: np.ndarray,
+    margin_effect: np.ndarray,
+) -> np.ndarray:
+    """Idle land taken back by the city (万m²/year of floor area allowed on it).
+
+    The idle-land rule (FACTS: land not started two years after the contract date is
+    taken back without compensation, MLR decree 53) asks for land_bank /
+    max_land_holding a year to be started; of the part that the developers' own rule
+    would not start, the share they have lacked the funds for over the past year
+    (1 - ``funding_smoothed``) is not built but taken back: max(land_bank /
+    max_land_holding - desired x margin effect, 0) x (1 - funding_smoothed). Near zero
+    while funds suffice (2016-2019: only each January's land payment dents them) and
+    zero whenever developers build faster than the rule asks. Spread over the year: an
+    administrative flow, not halted by the winter.
+    """
+    forced = state["land_bank"] / p["max_land_holding"]
+    wanted = np.maximum(desired_starts(state, p, expected_sales), 0.0) * margin_effect
+    return np.maximum(forced - wanted, 0.0) * (1.0 - state["funding_smoothed"])
 
 
 def construction_flows(
@@ -243,11 +286,15 @@ def increments(
     state: dict[str, np.ndarray],
     p: dict[str, np.ndarray],
     start_rate: np.ndarray,
+    repossessed: np.ndarray,
     chains: dict[str, np.ndarray],
     sales: dict[str, np.ndarray],
     dt: float,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Euler increments of the supply stocks (万m²) and the flows to record (万m²/year).
+
+    The land bank loses its starts and the idle land taken back (``repossessed``),
+    the latter limited to what the starts leave of the land bank in one step.
 
     Each presale stage loses its completions and its presales together, and the
     completed inventory its completed sales; both are limited jointly to what the
@@ -270,8 +317,10 @@ def increments(
     sold_change = chain_increment(state["presale_sold"], 0.0, chains["presale_sold"])
     sold_change += sales["presales_by_stage"]
     into_stock = done_sold + sales["completed_sales"] + p["other_completions"]
+    # explicit clip: a step never takes back more land than the starts leave
+    repossessed = np.minimum(repossessed, np.maximum(state["land_bank"] / dt - start_rate, 0.0))
     rates = {
-        "land_bank": -start_rate,
+        "land_bank": -start_rate - repossessed,
         "construction": chain_increment(state["construction"], start_rate, chains["construction"]),
         "presale_unsold": unsold_change,
         "presale_sold": sold_change,
@@ -280,6 +329,7 @@ def increments(
     }
     flows = {
         "starts": start_rate,
+        "land_repossessed": repossessed,
         "permits": permits,
         "presales": sales["presales"],
         "completed_sales": sales["completed_sales"],
@@ -294,6 +344,7 @@ def observe(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Supply stocks at the end of a month (万m²)."""
     return {
         "land_bank": state["land_bank"],
+        "funding_smoothed": state["funding_smoothed"],
         "construction": stage_total(state["construction"]),
         "presale_unsold": stage_total(state["presale_unsold"]),
         "presale_sold": stage_total(state["presale_sold"]),

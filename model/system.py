@@ -54,7 +54,7 @@ WINTER_END = 3.0  # months after 1 January: 1 April
 
 # How each yearly input continues after the last observed year (2019) until a scenario
 # sets it: the 2016-2019 mean (the issue's default), except resettlement, which the
-# seed says was complete by 2019, and income, which keeps its 2016-2019 mean growth.
+# seed says was complete by 2019, and income, which grows at the sourced 2020-2025 rates.
 INPUT_CONTINUATION = {
     "land_transacted": "mean",
     "resettlement_cash": 0.0,
@@ -151,20 +151,22 @@ def default_inputs(years: np.ndarray, data: ModelData | None = None) -> dict[str
     dict of str to ndarray
         Each of shape (year,): land transacted (ha/year), resettlement households by
         kind (households/year), urban disposable income (yuan/year; after 2019 grown
-        at the 2016-2019 mean rate, a forecast that ``income_backcast_offset`` does not
-        move; the central path of :func:`income_paths`), provident-fund lending
+        at the sourced rates of ``urban_disposable_income_growth``, a forecast that
+        ``income_backcast_offset`` does not move; the central path of
+        :func:`income_paths`), provident-fund lending
         (亿元/year).
     """
     table = (data or shipped_data()).inputs
     out = {name: yearly_input(table[name], years, after=how)
            for name, how in INPUT_CONTINUATION.items()}  # fmt: skip
+    years = np.asarray(years)
     income = table["urban_disposable_income"]
-    growth = (income.values[-1] / income.values[0]) ** (1 / (len(income.values) - 1))
     last = income.years[-1]
-    out["urban_disposable_income"] = np.array([
-        income.values[income.years == y][0] if y <= last
-        else income.values[-1] * growth ** (y - last)
-        for y in years
+    later = years > last
+    growth = yearly_input(table["urban_disposable_income_growth"], years[later], after="last")
+    out["urban_disposable_income"] = np.concatenate([
+        [income.values[income.years == y][0] for y in years[~later]],
+        income.values[-1] * np.cumprod(1.0 + growth),
     ])  # fmt: skip
     return out
 
@@ -181,8 +183,8 @@ def income_paths(
     ``income_y x prod_{j=y+1..L} r_j / (r_j + o)``, with ``r_j`` the table's income of
     year ``j`` over ``j - 1``; year ``L`` never moves. The years after ``L`` are kept
     as given, the same for every member: the forecast after 2019 is a separate
-    assumption (the scenario input ``income_growth``; by default the table's 2016-2019
-    mean growth, :func:`default_inputs`), not moved by the back-cast offset. With
+    assumption (the scenario input ``income_growth``; by default the table's sourced
+    2020-2025 growth rates, :func:`default_inputs`), not moved by the back-cast offset. With
     ``o`` = 0 every factor is exactly 1.
 
     Parameters
@@ -342,6 +344,7 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
     funding = developers.funding_effect(state, p, need)
     margin = price.margin_effect(state["price"], state["land_price"], p)
     start_rate = supply.starts(state, p, state["expected_sales"], margin, funding, dt)
+    repossessed = supply.repossession(state, p, state["expected_sales"], margin)
     chains = supply.construction_flows(state, p, funding, dt)
     space = state["housing_stock"] / drivers["urban_residents"] / derived["floor_area_2015"]
     parts = demand.components(p, x, urban, formation, drivers["urban_dissolved"], space)
@@ -349,7 +352,7 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
     wanted = demand.demand(parts, factor)
     confidence = supply.presale_confidence(p, funding)
     sales = supply.split_sales(state, p, wanted, confidence, dt)
-    steps, flows = supply.increments(state, p, start_rate, chains, sales, dt)
+    steps, flows = supply.increments(state, p, start_rate, repossessed, chains, sales, dt)
     sold = flows["presales"] + flows["completed_sales"]
 
     clearance = price.perceived_clearance(supply.inventory(state), state["expected_sales"])
@@ -370,6 +373,7 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
         land_price=dt * d_land,
         expected_growth=dt * d_growth,
         receipts_smoothed=dt * (receipts - state["receipts_smoothed"]) / p["receipts_time"],
+        funding_smoothed=dt * (funding - state["funding_smoothed"]) / supply.IDLE_NOTICE_TIME,
         rental_waiting=dt
         * (housing_rental["rental_new_eligible"] - housing_rental["rental_subsidies"]),
     )

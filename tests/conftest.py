@@ -86,7 +86,7 @@ SWEEP_PARAMETERS = [
     "space_elasticity",
     "affordability_elasticity",
     "expectation_sensitivity",
-    "clearance_price_drift",
+    "clearance_price_slope",
     "price_adjustment_time",
     "normal_margin",
     "presale_delay",

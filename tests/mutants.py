@@ -152,13 +152,37 @@ MUTANTS = (
     Mutant(
         "price",
         "clearance effect reversed (loop B6): a long clearance period raises the price",
-        'pull - p["clearance_price_drift"] * reference * np.log(ratio)',
-        'pull + p["clearance_price_drift"] * reference * np.log(ratio)',
+        "pull - drift * reference * np.log(ratio)",
+        "pull + drift * reference * np.log(ratio)",
         (
             HH + "test_no_land_for_ten_years_drains_inventory_and_raises_price",
             HH + "test_ten_times_land_raises_inventory_and_clearance_lowers_price",
             PRICE + "test_price_falls_at_three_times_neutral_clearance",
         ),
+    ),
+    Mutant(
+        "price",
+        "clearance slope per log instead of per month: the neutral period drops out",
+        'drift = p["clearance_price_slope"] * p["neutral_clearance"]',
+        'drift = p["clearance_price_slope"] * 12.0',
+        (PRICE + "test_near_neutral_the_reference_falls_by_the_slope_per_month",),
+    ),
+    Mutant(
+        "supply",
+        "idle land never taken back: unfunded idle land stays in the land bank",
+        'return np.maximum(forced - wanted, 0.0) * (1.0 - state["funding_smoothed"])',
+        "return 0.0 * forced",
+        (
+            HH + "test_unfunded_idle_land_is_taken_back_not_built",
+            "tests/test_market_turn.py::test_downturn_starts_collapse",
+        ),
+    ),
+    Mutant(
+        "supply",
+        "land taken back not removed from the land bank: floor area created",
+        '"land_bank": -start_rate - repossessed,',
+        '"land_bank": -start_rate,',
+        (HH + "test_floor_area_conserved_every_month",),
     ),
     Mutant(
         "price",

@@ -36,7 +36,7 @@ def test_floor_area_conserved_every_month(baseline):
     ds = baseline.isel(member=0)
     pipeline = sum(ds[name] for name in PIPELINE).values
     stock = ds["housing_stock"].values
-    land_in = np.cumsum(ds["land_area_in"].values)
+    land_in = np.cumsum(ds["land_area_in"].values - ds["land_repossessed"].values)
     into_stock_other = np.cumsum(ds["other_completions"].values)
     demolished = np.cumsum(ds["demolition"].values)
     start_pipeline = initial_pipeline(ds)
@@ -106,7 +106,8 @@ def test_no_land_for_ten_years_drains_inventory_and_raises_price(run_values):
     assert np.all(np.diff(inventory) < 0)
     ratio = none["average_price"].values / base["average_price"].values
     assert np.all(np.diff(ratio[1:]) > 0)  # from 2017, once the 2016 land is used
-    drift = run_values["clearance_price_drift"] * np.log(CLEARANCE_RATIO_LIMITS[1])
+    slope = run_values["clearance_price_slope"] * run_values["neutral_clearance"]
+    drift = slope * np.log(CLEARANCE_RATIO_LIMITS[1])
     assert drift > 0.1
     assert ratio[-1] > 1.0 + drift
 
@@ -308,3 +309,32 @@ def test_stock_management_rule_corrects_inventory_and_supply_line(run_values):
     floor = 300.0 / p["max_land_holding"][0] / season
     assert starts(extra_inventory=2000.0) == pytest.approx(floor, rel=1e-12)
     assert starts(extra_inventory=2000.0, funding=0.5) == pytest.approx(0.5 * floor, rel=1e-12)
+
+
+def test_unfunded_idle_land_is_taken_back_not_built(run_values):
+    """Known answers of the repossession flow (idle-land rule, MLR decree 53).
+
+    With a large inventory overhang the developers' own rule starts nothing, so the
+    rule asks for land_bank / max_land_holding a year: with funds short by 1 - f over
+    the past year (funding_smoothed = f) the city takes back 1 - f of it. Full funds,
+    or a rule that starts more than the floor, take nothing back.
+    """
+    names = ["normal_clearance", "presale_delay", "inventory_adjustment_time",
+             "supply_line_weight", "supply_line_time", "max_land_holding"]  # fmt: skip
+    p = {name: np.array([float(run_values[name])]) for name in names}
+    sales = np.array([250.0])
+
+    def taken_back(extra_inventory, funding):
+        state = {
+            "construction": np.full((1, supply.STAGES), p["presale_delay"][0] * sales[0] / 3),
+            "presale_unsold": np.zeros((1, supply.STAGES)),
+            "completed_unsold": p["normal_clearance"] / 12 * sales + extra_inventory,
+            "land_bank": np.array([300.0]),
+            "funding_smoothed": np.array([funding]),
+        }
+        return supply.repossession(state, p, sales, np.ones(1))[0]
+
+    forced = 300.0 / p["max_land_holding"][0]
+    assert taken_back(5000.0, 0.6) == pytest.approx(0.4 * forced, rel=1e-12)
+    assert taken_back(5000.0, 1.0) == 0.0
+    assert taken_back(0.0, 0.6) == 0.0  # the rule starts expected sales, above the floor

@@ -3,7 +3,7 @@
 The 2015-2018 urban disposable incomes of model/data/inputs.toml are a back-cast from
 the official 2019 figure; the offset adds to each of its four growth rates, per member.
 2019 and the forecast after it (a separate assumption: the default continuation at the
-table's mean growth, or a scenario's ``income_growth``) do not move. The expected
+table's sourced 2020-2025 growth rates, or a scenario's ``income_growth``) do not move. The expected
 numbers here are built from the input table's values alone.
 """
 
@@ -25,6 +25,7 @@ from anshan_housing.model.system import constants, default_inputs, income_paths,
 
 YEARS = np.arange(2016, 2026)
 TABLE_INCOME = [29571.0, 31227.0, 33226.0, 35452.0, 37756.0]  # 2015-2019, inputs.toml
+TABLE_GROWTH = [0.028, 0.071, 0.025, 0.050, 0.044, 0.043]  # 2020-2025, inputs.toml
 EXACT = 1e-12  # relative: the same products taken in another order
 # Variables compared between an ensemble and single runs: the income-driven ones and
 # the market they feed (members are integrated together, so equal to rounding).
@@ -42,8 +43,8 @@ def expected_path(offset: float) -> np.ndarray:
     path = [TABLE_INCOME[-1]]
     for rate in reversed(rates):  # 2019 back to 2015
         path.insert(0, path[0] / (1.0 + rate + offset))
-    mean = (TABLE_INCOME[-1] / TABLE_INCOME[0]) ** (1 / 4)  # the table's, whatever the offset
-    return np.array(path + [TABLE_INCOME[-1] * mean**n for n in range(1, 7)])
+    later = TABLE_INCOME[-1] * np.cumprod(1.0 + np.array(TABLE_GROWTH))  # whatever the offset
+    return np.array(path + list(later))
 
 
 def expected_fundamental(offset: float, values) -> np.ndarray:
@@ -77,9 +78,19 @@ def test_offset_moves_2015_2018_not_2019_nor_the_growth_after_it(fixed, offset):
     assert path[4] == TABLE_INCOME[-1]  # 2019, official
     growth = path[1:5] / path[:4] - 1.0
     assert growth == pytest.approx(np.diff(TABLE_INCOME) / TABLE_INCOME[:-1] + offset, rel=EXACT)
-    mean = (TABLE_INCOME[-1] / TABLE_INCOME[0]) ** (1 / 4) - 1.0  # 6.30 %, the table's
-    assert path[5:] / path[4:-1] - 1.0 == pytest.approx([mean] * 6, rel=EXACT)
+    assert path[5:] / path[4:-1] - 1.0 == pytest.approx(TABLE_GROWTH, rel=1e-9)
     assert np.array_equal(path[5:], central[4:])  # 2020 on: the input as given
+
+
+def test_default_income_after_2019_grows_at_the_sourced_rates():
+    """2020-2025 from the official 2019 figure at the table's sourced rates; 2026 on, the last."""
+    later = np.arange(2016, 2029)
+    income = default_inputs(later)["urban_disposable_income"]
+    assert income[:4] == pytest.approx(TABLE_INCOME[1:], rel=EXACT)
+    expected = TABLE_INCOME[-1] * np.cumprod(1.0 + np.array(TABLE_GROWTH))
+    assert income[4:10] == pytest.approx(expected, rel=1e-12)
+    assert income[9] == pytest.approx(48_716, abs=1)  # 2025, against 54,471 at 6.30 %
+    assert income[10:] / income[9:-1] - 1.0 == pytest.approx([TABLE_GROWTH[-1]] * 3, rel=1e-9)
 
 
 def test_positive_offset_lowers_2015_2018_by_the_compounded_extra_growth(fixed):

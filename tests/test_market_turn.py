@@ -34,11 +34,15 @@ def run(values, *shocks: Shock):
 def test_quiet_by_default_the_new_loops_do_not_act_in_2016_2019(values):
     ds = run(values)
     funding = ds["funding_effect"].values[..., :48]
-    # each January the new year's land quota falls due at once: January 2016 is 1.3 %
-    # short (receipts still 2015's), January 2017 0.4 %; otherwise the funds suffice
-    assert np.all(funding > 0.985)
-    assert np.mean(funding) > 0.999
-    assert np.all(ds["presale_confidence"].values[..., :48] > 0.985)  # follows the funds
+    # each January the new year's land quota falls due at once: January-March 2016 are
+    # 3.7, 2.2 and 0.7 % short (receipts still 2015's, at the calibrated 2015 price of
+    # about 3,700 yuan/m²), January 2017 0.4 %; otherwise the funds suffice
+    assert np.all(funding > 0.95)
+    assert np.mean(funding) > 0.998
+    assert np.all(funding[3:] > 0.99)
+    assert np.all(ds["presale_confidence"].values[..., :48] > 0.95)  # follows the funds
+    taken_back = ds["land_repossessed_yearly"].values[..., :4].sum()
+    assert taken_back < 0.01 * ds["starts_yearly"].values[..., :4].sum()
 
 
 def test_lower_presale_confidence_shifts_sales_to_completed_homes(values):
@@ -117,10 +121,8 @@ def test_downturn_sales_investment_and_price_fall(downturn):
     assert np.all(np.diff(prices) < 0)  # falling every year from 2022
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 not reached: 2025/2021 new starts 0.57 (bound at most 0.55, national "
-    "0.30): starts halve in 2022 with the funds, then recover with the land bank",
-)
 def test_downturn_starts_collapse(downturn):
+    """Starts fall at least as far as sales (nationally 0.30 against 0.55 by 2025)."""
     assert change_2021_2025(downturn, "starts_yearly") <= 0.55
+    # the unfunded idle land goes back to the city instead of into construction
+    assert float(downturn["land_repossessed_yearly"].sel(year=slice(2022, 2025)).sum()) > 0

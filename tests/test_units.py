@@ -26,7 +26,7 @@ EXACT = 1e-12  # relative tolerance of unit conversions: they are exact powers o
 # is of units, not of amounts. Urbanisation moves people between the two areas of
 # population. Each must satisfy: stock units == flow units x time step.
 STOCK_FLOWS = (
-    ("land_bank", ("land_area_in",), ("starts",)),
+    ("land_bank", ("land_area_in",), ("starts", "land_repossessed")),
     ("construction", ("starts",), ("permits",)),
     ("presale_unsold", ("permits",), ("presales", "completions")),
     ("presale_sold", ("presales",), ("completions",)),
