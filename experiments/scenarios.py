@@ -18,6 +18,13 @@ A scenario is a TOML file in ``experiments/scenarios/``::
     value = 0.8
     [inputs]                  # optional exogenous inputs from 2020 on
     income_growth = 0.05
+    [renovation]              # optional old-compound programme 2021-2025
+    area = 210.0              # 万m² a year, or a list of five yearly values
+    management_share = 0.8    # share of the renovated area put under property management
+    [standards]               # optional construction standards of the starts 2021-2025
+    green_share = 0.7         # a share, or a list of five yearly shares
+    prefab_share = [0.1, 0.15, 0.2, 0.25, 0.3]
+    management_share = 1.0    # share of new completions under property management
 
 Every key is checked once, here: unknown keys, wrong types and impossible values are
 refused with an :class:`~model.errors.InputError` naming the file, the key and what is
@@ -50,7 +57,8 @@ from anshan_housing.model.parameters import ParameterTable, check_values, member
 from anshan_housing.model.system import default_inputs
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
-TOP_KEYS = ("name", "description", "policy", "variants", "overrides", "shocks", "inputs")
+TOP_KEYS = ("name", "description", "policy", "variants", "overrides", "shocks", "inputs",
+            "renovation", "standards")  # fmt: skip
 INPUTS_FROM = 2020  # scenario inputs apply from this year (2016-2019 are the seed's)
 INPUT_SETTINGS: dict[str, Setting] = {  # defaults are unused: absent inputs keep the seed's path
     "income_growth": Setting(0.063, -0.1, 0.2, "1/year", "urban disposable income growth"),
@@ -63,6 +71,21 @@ INPUT_SETTINGS: dict[str, Setting] = {  # defaults are unused: absent inputs kee
     "out_migration_rate": Setting(0.0047, 0.0, 0.05, "1/year", "out-migration rate"),
 }  # fmt: skip
 MIGRATION_INPUTS = ("in_migration", "out_migration_rate")  # parameters, changed by shocks
+# The Table 1 programmes a scenario may set for 2021-2025: section, key, the yearly
+# input it sets (model/data/inputs.toml) and what it allows.
+PROGRAMMES: dict[tuple[str, str], tuple[str, Setting]] = {
+    ("renovation", "area"): ("old_compound_renovation", Setting(
+        0.0, 0.0, 2000.0, "1e4 m**2/year", "old-compound floor area renovated a year")),
+    ("renovation", "management_share"): ("management_share_renovated", Setting(
+        0.0, 0.0, 1.0, "1", "share of renovated compounds under property management")),
+    ("standards", "green_share"): ("green_building_share", Setting(
+        0.0, 0.0, 1.0, "1", "share of starts built to the green-building standard")),
+    ("standards", "prefab_share"): ("prefabricated_share", Setting(
+        0.0, 0.0, 1.0, "1", "prefabricated share of starts")),
+    ("standards", "management_share"): ("management_share_new", Setting(
+        0.0, 0.0, 1.0, "1", "share of new completions under property management")),
+}  # fmt: skip
+PLAN_YEARS = PLAN_END - PLAN_START + 1
 
 
 @dataclass(frozen=True)
@@ -79,6 +102,7 @@ class Scenario:
     overrides: dict[str, float] = field(default_factory=dict)
     shocks: tuple[Shock, ...] = ()
     inputs: dict[str, float] = field(default_factory=dict)
+    programmes: dict[str, tuple[float, ...]] = field(default_factory=dict)
     source: str = ""
 
 
@@ -170,6 +194,7 @@ def parse_scenario(raw: Mapping, source: str, table: ParameterTable) -> Scenario
     shocks = [_shock(source, i, entry, table) for i, entry in enumerate(raw_shocks)]
     inputs = _settings(source, "inputs", _table(source, "inputs", raw.get("inputs", {})),
                        INPUT_SETTINGS)  # fmt: skip
+    programmes = _programmes(source, raw)
     for name in MIGRATION_INPUTS:  # they set parameters: the parameter's range applies
         if name in inputs:
             par = table[name]
@@ -178,8 +203,32 @@ def parse_scenario(raw: Mapping, source: str, table: ParameterTable) -> Scenario
     return Scenario(
         name=raw["name"], description=raw["description"].strip(), policy=kind,
         policy_settings=settings, start_year=start, path=path, variants=tuple(variants),
-        overrides=dict(overrides), shocks=tuple(shocks), inputs=inputs, source=str(source),
+        overrides=dict(overrides), shocks=tuple(shocks), inputs=inputs,
+        programmes=programmes, source=str(source),
     )  # fmt: skip
+
+
+def _programmes(source, raw: Mapping) -> dict[str, tuple[float, ...]]:
+    """The [renovation] and [standards] sections: a yearly path 2021-2025 per input."""
+    paths = {}
+    for section in ("renovation", "standards"):
+        given = _table(source, section, raw.get(section, {}))
+        allowed = {key: entry for (sec, key), entry in PROGRAMMES.items() if sec == section}
+        for key, value in given.items():
+            if key not in allowed:
+                names = ", ".join(allowed)
+                raise InputError(source, f"{section}.{key}", f"unknown key; allowed: {names}")
+            name, setting = allowed[key]
+            where = f"{section}.{key}"
+            if isinstance(value, list):
+                if len(value) != PLAN_YEARS:
+                    raise InputError(source, where, f"must list {PLAN_YEARS} yearly values for "
+                                     f"{PLAN_START}-{PLAN_END} or be one number")  # fmt: skip
+                path = [_number(source, f"{where}[{i}]", v, setting) for i, v in enumerate(value)]
+            else:
+                path = [_number(source, where, value, setting)] * PLAN_YEARS
+            paths[name] = tuple(path)
+    return paths
 
 
 def _shock(source, i: int, entry, table: ParameterTable) -> Shock:
@@ -265,6 +314,11 @@ def scenario_inputs(scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarr
             series = inputs[name].copy()
             series[later] = given[name]
             inputs[name] = series
+    plan = (years >= PLAN_START) & (years <= PLAN_END)
+    for name, path in scenario.programmes.items():
+        series = inputs[name].copy()
+        series[plan] = np.asarray(path)[years[plan] - PLAN_START]
+        inputs[name] = series
     return inputs
 
 

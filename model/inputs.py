@@ -87,6 +87,26 @@ INPUTS: dict[str, dict[str, str]] = {
         "unit": "1/year",
         "long_name": "urban per-capita disposable income growth after 2019",
     },
+    "old_compound_renovation": {
+        "unit": "1e4 m**2/year",
+        "long_name": "old residential compounds renovated (老旧小区改造), floor area",
+    },
+    "green_building_share": {
+        "unit": "1",
+        "long_name": "share of housing starts built to the green-building standard",
+    },
+    "prefabricated_share": {
+        "unit": "1",
+        "long_name": "prefabricated (装配式) share of housing starts",
+    },
+    "management_share_new": {
+        "unit": "1",
+        "long_name": "share of newly completed housing under property management",
+    },
+    "management_share_renovated": {
+        "unit": "1",
+        "long_name": "share of renovated old compounds entering property management",
+    },
     "provident_loans": {
         "unit": "loan/year",
         "long_name": "housing provident fund loans granted",
@@ -215,7 +235,7 @@ def _check_table(name: str, table, source: str) -> InputSeries:
             f"{len(values)} values {values} for {len(years)} years {years}; "
             "allowed: exactly one value per year",
         )
-    _check_values(name, values, source)
+    _check_values(name, values, source, upper=1.0 if expected_unit == "1" else math.inf)
     years_arr = np.array(years, dtype=int)
     values_arr = np.array(values, dtype=float)
     years_arr.flags.writeable = False
@@ -223,8 +243,8 @@ def _check_table(name: str, table, source: str) -> InputSeries:
     return InputSeries(name, expected_unit, years_arr, values_arr, text.strip())
 
 
-def _check_values(name: str, values: list, source: str) -> None:
-    """Refuse a value that is not a non-negative finite number."""
+def _check_values(name: str, values: list, source: str, upper: float = math.inf) -> None:
+    """Refuse a value that is not a non-negative finite number (a share: at most 1)."""
     for v in values:
         if not _is_number(v):
             raise InputError(
@@ -237,6 +257,10 @@ def _check_values(name: str, values: list, source: str) -> None:
                 source,
                 f"{name}.values",
                 f"value {v!r} is not allowed; allowed: non-negative finite numbers",
+            )
+        if v > upper:
+            raise InputError(
+                source, f"{name}.values", f"share {v!r} is not allowed; allowed: 0 to 1"
             )
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from anshan_housing.model import standards
 from anshan_housing.model.delays import chain_increment, chain_rates, limit_outflows, stage_total
 from anshan_housing.model.variables import Variable
 
@@ -203,24 +204,25 @@ def construction_flows(
     p: dict[str, np.ndarray],
     funding_effect: np.ndarray,
     dt: float,
+    delay_factors: tuple[np.ndarray | float, np.ndarray | float] = (1.0, 1.0),
 ) -> dict[str, np.ndarray]:
     """Stage outflows of the three construction chains (万m²/year).
 
     Structural work before the presale threshold slows to ``winter_work`` in the winter
     stop; both phases slow when presale receipts fall short (``funding_effect``).
+    ``delay_factors`` scale the presale and completion delays (prefabrication shortens
+    them, :func:`model.standards.delay_factor`).
     """
     season = state["season_activity"]
     winter = season + (1.0 - season) * p["winter_work"]
+    before, after = delay_factors
+    building = p["completion_delay"] * after
     return {
         "construction": chain_rates(
-            state["construction"], p["presale_delay"], dt, pace=winter * funding_effect
+            state["construction"], p["presale_delay"] * before, dt, pace=winter * funding_effect
         ),
-        "presale_unsold": chain_rates(
-            state["presale_unsold"], p["completion_delay"], dt, pace=funding_effect
-        ),
-        "presale_sold": chain_rates(
-            state["presale_sold"], p["completion_delay"], dt, pace=funding_effect
-        ),
+        "presale_unsold": chain_rates(state["presale_unsold"], building, dt, pace=funding_effect),
+        "presale_sold": chain_rates(state["presale_sold"], building, dt, pace=funding_effect),
     }
 
 
@@ -290,8 +292,12 @@ def increments(
     chains: dict[str, np.ndarray],
     sales: dict[str, np.ndarray],
     dt: float,
+    start_shares: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Euler increments of the supply stocks (万m²) and the flows to record (万m²/year).
+
+    ``start_shares`` maps each construction standard (model/standards.py) to its share
+    of the starts (1); its co-flow stocks follow the area through the pipeline.
 
     The land bank loses its starts and the idle land taken back (``repossessed``),
     the latter limited to what the starts leave of the land bank in one step.
@@ -317,6 +323,7 @@ def increments(
     sold_change = chain_increment(state["presale_sold"], 0.0, chains["presale_sold"])
     sold_change += sales["presales_by_stage"]
     into_stock = done_sold + sales["completed_sales"] + p["other_completions"]
+    extra: dict[str, np.ndarray] = {}
     # explicit clip: a step never takes back more land than the starts leave
     repossessed = np.minimum(repossessed, np.maximum(state["land_bank"] / dt - start_rate, 0.0))
     rates = {
@@ -327,7 +334,12 @@ def increments(
         "completed_unsold": done_unsold - sales["completed_sales"],
         "housing_stock": into_stock - demolition,
     }
+    for name, share in (start_shares or {}).items():
+        rates_co, flows_co = standards.coflow_rates(state, name, share * start_rate, chains)
+        rates.update(rates_co)
+        extra.update(flows_co)
     flows = {
+        **extra,
         "starts": start_rate,
         "land_repossessed": repossessed,
         "permits": permits,

@@ -27,9 +27,12 @@ from anshan_housing.model import (
     land,
     population,
     price,
+    renovation,
     rental,
+    standards,
     supply,
 )
+from anshan_housing.model.delays import stage_total
 from anshan_housing.model.inputs import MEAN_YEARS, ModelData, shipped_data, yearly_input
 from anshan_housing.model.population import AREAS, ELDERLY_AGE, N_AGES, URBAN
 
@@ -42,6 +45,8 @@ VARIABLES = (
     + land.VARIABLES
     + developers.VARIABLES
     + rental.VARIABLES
+    + renovation.VARIABLES
+    + standards.VARIABLES
 )
 DIM_SIZES = {"area": len(AREAS)}
 # Land auctions: (month, share of the year's quota normally, share when released fast).
@@ -60,6 +65,13 @@ INPUT_CONTINUATION = {
     "resettlement_cash": 0.0,
     "resettlement_purchase": 0.0,
     "provident_lending": "mean",
+    # the programmes: renovation at its 2016-2019 pace, the standards' shares as the
+    # table continues them (level and trend, to 2025), property management as last
+    "old_compound_renovation": "mean",
+    "green_building_share": "last",
+    "prefabricated_share": "last",
+    "management_share_new": "last",
+    "management_share_renovated": "last",
 }
 INPUT_NAMES = (*INPUT_CONTINUATION, "urban_disposable_income")
 INPUT_UNITS = {
@@ -67,8 +79,20 @@ INPUT_UNITS = {
     "resettlement_cash": "household/year",
     "resettlement_purchase": "household/year",
     "provident_lending": "1e8 yuan/year",
+    "old_compound_renovation": "1e4 m**2/year",
+    "green_building_share": "1",
+    "prefabricated_share": "1",
+    "management_share_new": "1",
+    "management_share_renovated": "1",
     "urban_disposable_income": "yuan/year",
 }
+PROGRAMME_INPUTS = (
+    "old_compound_renovation",
+    "green_building_share",
+    "prefabricated_share",
+    "management_share_new",
+    "management_share_renovated",
+)  # yearly inputs the sectors read as they are
 
 
 @dataclass(frozen=True)
@@ -97,6 +121,9 @@ class Constants:
         plus the growth rates of the back-cast.
     provident_reference : float
         Mean provident-fund lending 2016-2019 (亿元/year), the credit reference.
+    shares_2016 : dict of str to float
+        Each construction standard's share of the 2016 starts (1), the share of the
+        end-2015 pipeline (model/standards.py).
     """
 
     age_shape: np.ndarray
@@ -108,6 +135,7 @@ class Constants:
     income_last_year: int
     income_ratios: np.ndarray
     provident_reference: float
+    shares_2016: dict[str, float]
 
 
 def constants(data: ModelData) -> Constants:
@@ -133,6 +161,10 @@ def constants(data: ModelData) -> Constants:
         income_last_year=int(income.years[-1]),
         income_ratios=np.asarray(income.values[1:] / income.values[:-1], float),
         provident_reference=float(np.mean(lending.values[window])),
+        shares_2016={
+            name: float(yearly_input(data.inputs[key], [2016])[0])
+            for name, key in standards.SHARE_INPUTS.items()
+        },
     )
 
 
@@ -238,6 +270,7 @@ def year_inputs(
         "income_reference": income[:, 1],
         "provident_lending": np.asarray(lending[index], float),
         "provident_reference": np.asarray(fixed.provident_reference, float),
+        **{name: np.asarray(inputs[name][index], float) for name in PROGRAMME_INPUTS},
     }
 
 
@@ -263,6 +296,10 @@ def initial_state(p: dict[str, np.ndarray], fixed: Constants) -> dict[str, np.nd
     # the fundamental price of the year's income, set on each 1 January (new_year); 0
     # until the first, so that price_reference_2015 is the reference at 2016 incomes
     state["fundamental_level"] = np.zeros_like(state["price"])
+    state.update(renovation.initial_state(p))
+    building = state["presale_unsold"] + state["presale_sold"]
+    chains = {"construction": state["construction"], "building": building}
+    state.update(standards.initial_state(chains, fixed.shares_2016))
     return state
 
 
@@ -340,27 +377,50 @@ def market(state: dict, p: dict, derived: dict, drivers: dict, dt: float) -> tup
     x = derived["inputs"]
     urban = drivers["urban_households"]
     formation = demand.formation(urban, state["households_reference"], p)
-    need = developers.required_spending(state, p)
+    # the standards raise the cost of construction over conventional construction: of a
+    # new project at the starts' shares (price floor, margins, land bids), of spending at
+    # the shares of the area under construction; the sectors read it as construction_cost
+    shares = {name: x[key] for name, key in standards.SHARE_INPUTS.items()}
+    building = state["presale_unsold"] + state["presale_sold"]
+    pipeline = state["construction"] + building
+    built = {n: standards.share(state[f"{n}_construction"] + state[f"{n}_building"], pipeline)
+             for n in standards.ATTRIBUTES}  # fmt: skip
+    p_new = dict(p, construction_cost=standards.construction_cost(p, **shares))
+    p_built = dict(p, construction_cost=standards.construction_cost(p, **built))
+    need = developers.required_spending(state, p_built)
     funding = developers.funding_effect(state, p, need)
-    margin = price.margin_effect(state["price"], state["land_price"], p)
+    margin = price.margin_effect(state["price"], state["land_price"], p_new)
     start_rate = supply.starts(state, p, state["expected_sales"], margin, funding, dt)
     repossessed = supply.repossession(state, p, state["expected_sales"], margin)
-    chains = supply.construction_flows(state, p, funding, dt)
+    delay_factors = (
+        standards.delay_factor(p, standards.share(state["prefab_construction"],
+                                                  state["construction"])),
+        standards.delay_factor(p, standards.share(state["prefab_building"], building)),
+    )  # fmt: skip
+    chains = supply.construction_flows(state, p, funding, dt, delay_factors)
     space = state["housing_stock"] / drivers["urban_residents"] / derived["floor_area_2015"]
     parts = demand.components(p, x, urban, formation, drivers["urban_dissolved"], space)
+    parts["demand_upgrading"] = parts["demand_upgrading"] * renovation.upgrade_factor(
+        state, p, state["housing_stock"]
+    )
     factor = demand.multiplier(p, x, state["price"], state["expected_growth"])
     wanted = demand.demand(parts, factor)
     confidence = supply.presale_confidence(p, funding)
     sales = supply.split_sales(state, p, wanted, confidence, dt)
-    steps, flows = supply.increments(state, p, start_rate, repossessed, chains, sales, dt)
+    steps, flows = supply.increments(
+        state, p, start_rate, repossessed, chains, sales, dt, start_shares=shares
+    )
     sold = flows["presales"] + flows["completed_sales"]
+    renovated, renovation_flows = renovation.rates(state, x, flows["completions"], dt)
+    steps.update(renovated)
+    flows.update(renovation_flows)
 
     clearance = price.perceived_clearance(supply.inventory(state), state["expected_sales"])
     d_price, d_reference, d_growth, fundamental = price.rates(
         state["price"], state["land_price"], state["price_reference"],
-        state["expected_growth"], clearance, p, x,
+        state["expected_growth"], clearance, p_new, x,
     )  # fmt: skip
-    d_land = land.rate(state, p, state["land_bank_years_2015"])
+    d_land = land.rate(state, p_new, state["land_bank_years_2015"])
     receipts = developers.receipts(sold, state["price"])
     spending = need * funding
     housing_rental = rental.rates(state["rental_waiting"], urban, p, dt)
@@ -452,6 +512,11 @@ def observe(
         "rental_waiting": state["rental_waiting"],
     }
     levels.update(supply.observe(state))
+    levels.update({name: state[name] for name in ("old_waiting", "old_renovated")})
+    chains = [
+        f"{n}_{chain}" for n in standards.ATTRIBUTES for chain in ("construction", "building")
+    ]
+    levels.update({name: stage_total(state[name]) for name in chains})
     return levels, sums
 
 

@@ -50,6 +50,7 @@ class Mutant:
 
 
 POP = "tests/test_population.py::"
+PROG = "tests/test_programmes.py::"
 HH = "tests/test_housing.py::"
 CAL = "tests/test_calibration.py::"
 STRUCT = "tests/test_structure.py::"
@@ -229,9 +230,49 @@ MUTANTS = (
         'waiting / np.maximum(p["rental_grant_time"], dt), np.inf',
         (STRUCT + "test_rental_subsidy_capacity_moves_waiting_households_the_right_way",),
     ),
+    Mutant(
+        "renovation",
+        "renovation does not touch upgrading demand",
+        'return 1.0 - p["renovation_upgrade_effect"] * np.minimum(renovated, 1.0)',
+        "return 1.0 + 0.0 * renovated",
+        (PROG + "test_more_renovation_lowers_new_home_demand",),
+    ),
+    Mutant(
+        "renovation",
+        "renovation not limited to what is waiting: old floor area goes negative",
+        'state["old_waiting"] / dt,\n    )',
+        "np.inf,\n    )",
+        (PROG + "test_old_compound_stock_is_conserved_every_month",),
+    ),
+    Mutant(
+        "standards",
+        "prefabrication does not shorten construction",
+        'return 1.0 - p["prefab_time_saving"] * prefab',
+        "return 1.0 + 0.0 * prefab",
+        (PROG + "test_a_higher_prefabricated_share_shortens_the_pipeline_and_raises_cost",),
+    ),
+    Mutant(
+        "standards",
+        "the green standard costs nothing extra",
+        'extra = p["green_cost_premium"] * green',
+        "extra = 0.0 * green",
+        (PROG + "test_a_higher_green_share_raises_cost",),
+    ),
+    Mutant(
+        "standards",
+        "completions leave the co-flow at the chain's first-stage share (co-flow broken)",
+        "fraction = np.divide(attribute, stages, out=np.zeros_like(outflows), where=stages > 0)",
+        "fraction = np.divide(attribute, stages, out=np.zeros_like(outflows), where=stages > 0)"
+        "[:, :1]",
+        (
+            PROG + "test_each_stage_passes_on_its_own_share",
+            PROG + "test_completions_carry_the_share_of_the_starts_they_came_from",
+        ),
+    ),
 )
 
-SECTORS = ("population", "households", "demand", "supply", "price", "developers", "rental")
+SECTORS = ("population", "households", "demand", "supply", "price", "developers", "rental",
+           "renovation", "standards")  # fmt: skip
 
 
 def check_mutants(root: Path = ROOT, mutants=MUTANTS) -> list[str]:

@@ -116,6 +116,17 @@ def test_negative_land(tmp_path, text):
         load_inputs(write(tmp_path, bad))
 
 
+def test_share_above_one_refused(tmp_path, text):
+    shares = "values = [1.0, 1.0, 1.0, 1.0]"
+    assert text.count(shares) == 1  # management_share_new
+    bad = text.replace(shares, "values = [1.0, 1.2, 1.0, 1.0]")
+    with pytest.raises(
+        InputError,
+        match=r"inputs\.toml: management_share_new\.values: share 1\.2 .*allowed: 0 to 1",
+    ):
+        load_inputs(write(tmp_path, bad))
+
+
 def test_mismatched_lengths(tmp_path, text):
     bad = text.replace(LAND_VALUES, "values = [39.26, 69.78, 60.15]")
     with pytest.raises(

@@ -482,8 +482,12 @@ MONTHLY_STEP_TOLERANCE = {"heun-48": 0.01, "rk4-12": 0.015, "rk4-48": 0.01}
 # construction (monthly Heun: -1.33 % of its 2025 value, 1.05 % of its largest size
 # against RK4 at 1/48 year: the one output over the README's 1 %, allowed 1.1 % here
 # and stated there).
-RESIDUAL_STOCKS = {"land_bank_yearly", "construction_yearly"}
-LAND_LIMITED_TOLERANCE = {"construction_yearly": 0.011}
+# The co-flows of construction (the green and prefabricated area started, model/standards.py)
+# carry its error, but peak in 2025, so against their largest size it is their own-value
+# error, 1.3-1.8 % (construction's own: 1.4 %): allowed 2 %.
+CONSTRUCTION_COFLOWS = ("green_construction_yearly", "prefab_construction_yearly")
+RESIDUAL_STOCKS = {"land_bank_yearly", "construction_yearly", *CONSTRUCTION_COFLOWS}
+LAND_LIMITED_TOLERANCE = {"construction_yearly": 0.011, **dict.fromkeys(CONSTRUCTION_COFLOWS, 0.02)}
 RESIDUAL_OWN_VALUE = 0.05  # the land bank's error against its own value, monthly steps
 # Flows near zero in the shipped run, measured against a larger flow of the same stock:
 # idle land is taken back only where funds fall short, in 2016-2019 just after each

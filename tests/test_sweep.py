@@ -79,7 +79,7 @@ def test_same_samples_for_every_scenario_and_robustness(table, run_values):
     problem = sw.problem_from_table(table, ["upgrade_rate"])
     result = sw.sweep(problem, "lhs", 40, scenarios, run_values, seed=5, chunk=100)
     out = result.outputs
-    assert out.sizes == {"scenario": 2, "sample": 40, "year": 10, "parameter": 1, "target": 4}
+    assert out.sizes == {"scenario": 2, "sample": 40, "year": 10, "parameter": 1, "target": 8}
     land = out["land_transacted_yearly"].sel(year=2023)
     assert np.all(land.sel(scenario="freeze") == 0) and np.all(land.sel(scenario="plan-table2") > 0)
     prob = sw.robustness(out)
