@@ -323,7 +323,6 @@ def increments(
     sold_change = chain_increment(state["presale_sold"], 0.0, chains["presale_sold"])
     sold_change += sales["presales_by_stage"]
     into_stock = done_sold + sales["completed_sales"] + p["other_completions"]
-    extra: dict[str, np.ndarray] = {}
     # explicit clip: a step never takes back more land than the starts leave
     repossessed = np.minimum(repossessed, np.maximum(state["land_bank"] / dt - start_rate, 0.0))
     rates = {
@@ -334,6 +333,7 @@ def increments(
         "completed_unsold": done_unsold - sales["completed_sales"],
         "housing_stock": into_stock - demolition,
     }
+    extra: dict[str, np.ndarray] = {}
     for name, share in (start_shares or {}).items():
         rates_co, flows_co = standards.coflow_rates(state, name, share * start_rate, chains)
         rates.update(rates_co)
