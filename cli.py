@@ -176,17 +176,37 @@ def params(params_file, basis):
     type=click.Path(file_okay=False),
     help="Write figures (PNG) into this folder.",
 )
+@click.option(
+    "--posterior",
+    "posterior_file",
+    type=click.Path(dir_okay=False),
+    help="Run the draws of a posterior (calibrate --bayes) as one ensemble.",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(1, 100_000),
+    default=500,
+    show_default=True,
+    help="Posterior draws to run, one member each (--posterior).",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def run(params_file, basis, dt_text, integrator, end_year, out, plot_dir, force):
+def run(params_file, basis, dt_text, integrator, end_year, out, plot_dir, posterior_file, draws,
+        force):  # fmt: skip
     """Simulate 2016-2025 and print a yearly summary.
 
-    Example: anshan-housing run --out run.nc --plot figures
+    Example: anshan-housing run --out run.nc --plot figures;
+    anshan-housing run --posterior calibration/posterior.nc --draws 500 --out post.nc
     """
     from anshan_housing.model.engine import simulate
     from anshan_housing.model.io import check_output_path, provenance, save_netcdf
 
     dt = _parse_dt(dt_text)
-    _, values, label = default_run_values(params_file, basis)
+    table, values, label = default_run_values(params_file, basis)
+    if posterior_file:
+        from anshan_housing.calibration.bayes import posterior_values
+
+        values = posterior_values(posterior_file, table, values, draws)
+        label = f"{label} with {draws} draws of {posterior_file}"
     if out:
         check_output_path(out, force)
     if plot_dir:
@@ -241,13 +261,44 @@ def run(params_file, basis, dt_text, integrator, end_year, out, plot_dir, force)
     type=click.Path(file_okay=False),
     help="Write the fit figure (fit.png) into this folder.",
 )
+@click.option("--bayes", is_flag=True,
+              help="Sample the posterior (emcee) instead; --out writes ArviZ InferenceData "
+              "(NetCDF, e.g. calibration/posterior.nc).")  # fmt: skip
+@click.option(
+    "--walkers",
+    type=click.IntRange(8, 10_000),
+    default=128,
+    show_default=True,
+    help="Walkers of the Bayesian calibration (even, at least twice the parameters).",
+)
+@click.option(
+    "--steps",
+    type=click.IntRange(10, 1_000_000),
+    default=1500,
+    show_default=True,
+    help="Steps kept after the burn-in (--bayes).",
+)
+@click.option(
+    "--burn",
+    type=click.IntRange(0, 1_000_000),
+    default=500,
+    show_default=True,
+    help="Burn-in steps discarded (--bayes).",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 def calibrate(params_file, basis, report_only, seed, maxiter, popsize, holdout, setup_file, out,
-              plot_dir, force):  # fmt: skip
+              plot_dir, bayes, walkers, steps, burn, force):  # fmt: skip
     """Fit the model to the seed's 2016-2019 figures and report the fit.
 
-    Example: anshan-housing calibrate --out calibrated.toml --plot figures
+    Example: anshan-housing calibrate --out calibrated.toml --plot figures;
+    anshan-housing calibrate --bayes --out calibration/posterior.nc
     """
+    if bayes:
+        if report_only or holdout or plot_dir:
+            raise InputError("option --bayes", "--report/--holdout/--plot",
+                             "not with --bayes (the posterior has its own report)")  # fmt: skip
+        _calibrate_bayes(params_file, basis, seed, setup_file, out, walkers, steps, burn, force)
+        return
     from anshan_housing.calibration import fit, report
     from anshan_housing.calibration.demography import basis_values
     from anshan_housing.calibration.objective import load_setup
@@ -303,6 +354,53 @@ def calibrate(params_file, basis, report_only, seed, maxiter, popsize, holdout, 
                           mapping=report.fit_figure_mapping(setup),
                           title="Calibration 2016-2019: model and seed")  # fmt: skip
         click.echo(f"wrote {path}")
+
+
+SAVED_DRAWS = 8000  # posterior draws kept in the InferenceData file (thinned)
+
+
+def _calibrate_bayes(params_file, basis, seed, setup_file, out, walkers, steps, burn, force):
+    """The posterior of the free parameters and ``[bayes] extra``: sample, report, save."""
+    from anshan_housing.calibration import bayes
+    from anshan_housing.calibration.objective import load_setup
+    from anshan_housing.model.io import check_output_path, file_sha256, provenance, write_atomic
+
+    if out:
+        if not out.endswith(".nc"):
+            raise InputError("option --out", out, "the posterior is NetCDF: a name ending .nc")
+        check_output_path(out, force)
+    table, values, label = default_run_values(params_file, basis)
+    setup = load_setup(table, setup_file)
+    missing = [s.observed for s in setup.series if s.sigma is None]
+    if missing:
+        raise InputError(
+            setup.source,
+            f"series {missing[0]}.sigma",
+            "missing: the likelihood needs a relative error for every series",
+        )
+    posterior = bayes.Posterior(setup, values, table)
+    if walkers % 2 or walkers < 2 * len(posterior.names):
+        raise InputError("option --walkers", str(walkers),
+                         f"must be even and at least {2 * len(posterior.names)} (twice the "
+                         f"{len(posterior.names)} parameters)")  # fmt: skip
+    thin = max(1, walkers * steps // SAVED_DRAWS)  # a few MB: about SAVED_DRAWS draws
+    budget = bayes.Budget(walkers=walkers, steps=steps, burn=burn, seed=seed, thin=thin)
+    click.echo(f"sampling {len(posterior.names)} parameters on {posterior.objective.n_points} "
+               f"points: {walkers} walkers x ({burn} + {steps}) steps, seed {seed}, "
+               f"{basis} population basis")  # fmt: skip
+    start = [float(values[n]) for n in posterior.names]
+    sampler = bayes.sample(posterior, budget, start, progress=sys.stderr.isatty())
+    attrs = provenance(label, setup_file=setup.source, basis=basis,
+                       setup_file_sha256=file_sha256(setup.source))  # fmt: skip
+    idata = bayes.inference_data(posterior, sampler, budget, attrs)
+    table_text = bayes.diagnostics(sampler, posterior.names, budget)
+    click.echo(bayes.format_diagnostics(idata, table_text))
+    coverage = bayes.predictive_coverage(idata)
+    click.echo(f"posterior predictive: {100 * coverage:.0f} % of the {posterior.objective.n_points}"
+               " observed points inside the 5-95 % band")  # fmt: skip
+    if out:
+        write_atomic(out, lambda tmp: bayes.save(idata, tmp))
+        click.echo(f"wrote {out}")
 
 
 @main.command()

@@ -34,6 +34,7 @@ class SeriesSpec:
     weight: float
     reason: str
     mape_bound: float | None = None
+    sigma: float | None = None  # relative error of the series (log scale), Bayesian
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class CalibrationSetup:
     free: tuple[str, ...]
     series: tuple[SeriesSpec, ...]
     source: str
+    bayes_extra: tuple[str, ...] = ()  # sampled too by the Bayesian calibration
 
 
 def load_setup(table: ParameterTable, path: str | Path | None = None) -> CalibrationSetup:
@@ -56,9 +58,9 @@ def load_setup(table: ParameterTable, path: str | Path | None = None) -> Calibra
     """
     path = Path(path) if path is not None else DEFAULT_SETUP
     raw = read_toml(path)
-    unknown = sorted(set(raw) - {"free", "series"})
+    unknown = sorted(set(raw) - {"free", "series", "bayes"})
     if unknown:
-        raise InputError(path, unknown[0], "unknown table; allowed: free, series")
+        raise InputError(path, unknown[0], "unknown table; allowed: free, series, bayes")
     free = raw.get("free", {})
     if not isinstance(free, dict):
         raise InputError(path, "free", "must be a table with names = [...]")
@@ -97,13 +99,35 @@ def load_setup(table: ParameterTable, path: str | Path | None = None) -> Calibra
             raise InputError(
                 path, f"{where}.mape_bound", f"must be a fraction in (0, 1), got {bound!r}"
             )
+        sigma = entry.get("sigma")
+        if sigma is not None and (isinstance(sigma, bool) or not isinstance(sigma, int | float)
+                                  or not 0 < sigma < 5):  # fmt: skip
+            problem = f"must be a positive relative error below 5, got {sigma!r}"
+            raise InputError(path, f"{where}.sigma", problem)
         specs.append(
             SeriesSpec(entry["model"], entry["observed"], float(weight), str(entry["reason"]),
-                       None if bound is None else float(bound))
+                       None if bound is None else float(bound),
+                       None if sigma is None else float(sigma))
         )  # fmt: skip
     if not specs:
         raise InputError(path, "series", "no fitted series")
-    return CalibrationSetup(tuple(names), tuple(specs), str(path))
+    extra = _bayes_extra(path, raw.get("bayes", {}), table, names)
+    return CalibrationSetup(tuple(names), tuple(specs), str(path), extra)
+
+
+def _bayes_extra(path: Path, raw, table: ParameterTable, free) -> tuple[str, ...]:
+    """The ``[bayes] extra`` names: parameters sampled besides the free ones."""
+    if not isinstance(raw, dict) or set(raw) - {"extra"}:
+        raise InputError(path, "bayes", "must be a table with extra = [...] only")
+    extra = raw.get("extra", [])
+    if not isinstance(extra, list):
+        raise InputError(path, "bayes.extra", "must be a list of parameter names")
+    for name in extra:
+        if not isinstance(name, str) or name not in table:
+            raise InputError(path, f"bayes.extra: {name}", "unknown parameter")
+        if name in free:
+            raise InputError(path, f"bayes.extra: {name}", "is already free")
+    return tuple(extra)
 
 
 def model_outputs() -> set[str]:

@@ -74,7 +74,8 @@ POPULATION_BY_AGE = Variable(
 )
 
 VARIABLE_COLUMNS = ("name", "units", "meaning", "dims", "equation", "source")
-PARAMETER_COLUMNS = ("name", "value", "unit", "lower", "upper", "meaning", "source", "sector")
+PARAMETER_COLUMNS = ("name", "value", "unit", "lower", "upper", "meaning", "source", "sector",
+                     "prior", "prior source")  # fmt: skip
 DOC_COMMAND = "anshan-housing doc --out docs/MODEL.md --force"
 PACKAGE = "anshan_housing"  # equation strings are relative to the import package
 
@@ -235,6 +236,8 @@ def _parameter_rows(table: ParameterTable) -> list[tuple[str, ...]]:
             par.meaning,
             par.source,
             par.sector,
+            par.prior.describe() if par.prior else "-",
+            par.prior_source or "-",
         )
         for name, par in table.items()
     ]

@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from anshan_housing.model.errors import InputError
+from anshan_housing.model.priors import Prior, parse_prior
 
 DEFAULT_PARAMETER_FILE = Path(__file__).with_name("parameters.toml")
 
 REQUIRED_FIELDS = ("value", "unit", "lower", "upper", "meaning", "source")
-OPTIONAL_FIELDS = ("sector", "uncertain")
+OPTIONAL_FIELDS = ("sector", "uncertain", "prior", "prior_source")
 NUMERIC_FIELDS = ("value", "lower", "upper")
 
 
@@ -49,7 +50,12 @@ class Parameter:
     sector : str
         Model sector that uses it.
     uncertain : bool
-        Whether sensitivity sweeps vary it by default.
+        Whether sensitivity sweeps vary it by default; an uncertain parameter has a
+        prior.
+    prior : Prior or None
+        Its prior distribution, truncated to [lower, upper] (model/priors.py).
+    prior_source : str
+        Where the prior comes from.
     """
 
     name: str
@@ -61,6 +67,8 @@ class Parameter:
     source: str
     sector: str = "general"
     uncertain: bool = False
+    prior: Prior | None = None
+    prior_source: str = ""
 
     def __repr__(self) -> str:
         return (
@@ -121,6 +129,17 @@ def parse_parameter(path: Path, name: str, entry: object) -> Parameter:
         raise InputError(
             path, f"{name}.value", f"{value:g} is outside its range [{lower:g}, {upper:g}]"
         )
+    uncertain = bool(entry.get("uncertain", False))
+    prior = None
+    if "prior" in entry:
+        prior = parse_prior(path, name, entry["prior"], lower, upper)
+        text = entry.get("prior_source")
+        if not isinstance(text, str) or not text.strip():
+            raise InputError(path, f"{name}.prior_source", "missing (every prior needs a source)")
+    elif "prior_source" in entry:
+        raise InputError(path, f"{name}.prior_source", "given without a prior")
+    elif uncertain:
+        raise InputError(path, f"{name}.prior", "missing (every uncertain parameter needs one)")
     return Parameter(
         name=name,
         value=value,
@@ -130,7 +149,9 @@ def parse_parameter(path: Path, name: str, entry: object) -> Parameter:
         meaning=entry["meaning"],
         source=entry["source"],
         sector=str(entry.get("sector", "general")),
-        uncertain=bool(entry.get("uncertain", False)),
+        uncertain=uncertain,
+        prior=prior,
+        prior_source=str(entry.get("prior_source", "")),
     )
 
 
@@ -280,11 +301,16 @@ def member_arrays(
 
 
 def format_parameters(table: ParameterTable, values: Mapping[str, float | np.ndarray]) -> str:
-    """The parameter table as text: name, value (ensemble mean), unit, range, source."""
+    """The parameter table as text: name, value (ensemble mean), unit, range, source.
+
+    An uncertain parameter's prior follows its line, indented.
+    """
     lines = [f"{'name':<28} {'value':>12} {'unit':<18} {'lower':>10} {'upper':>10}  source"]
     for name, par in table.items():
         lines.append(
             f"{name:<28} {float(np.mean(values[name])):>12.6g} {par.unit:<18} "
             f"{par.lower:>10.4g} {par.upper:>10.4g}  {par.source}"
         )
+        if par.prior is not None:
+            lines.append(f"{'':<28} prior {par.prior.describe()}: {par.prior_source}")
     return "\n".join(lines)

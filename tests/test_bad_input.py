@@ -91,6 +91,15 @@ FULL_BAD_VALUE = _edit_table(FULL, "tfr", lambda t: t.replace("value = 0.85", "v
 FULL_TEXT_VALUE = _edit_table(FULL, "tfr", lambda t: t.replace("value = 0.85", 'value = "0.85"'))
 FULL_EXTRA_FIELD = _edit_table(FULL, "tfr", lambda t: t.replace("\nunit", "\ncolour = 1\nunit", 1))
 FULL_NO_TFR = _edit_table(FULL, "tfr", lambda t: "")
+TFR_PRIOR = 'prior = { dist = "normal", mean = 0.85, sd = 0.12 }'
+FULL_UNKNOWN_PRIOR = _edit_table(
+    FULL, "tfr", lambda t: t.replace(TFR_PRIOR, 'prior = { dist = "gamma", shape = 2.0 }')
+)
+FULL_NEGATIVE_SD = _edit_table(
+    FULL, "tfr", lambda t: t.replace(TFR_PRIOR, TFR_PRIOR.replace("sd = 0.12", "sd = -0.12"))
+)
+FULL_NO_PRIOR = _edit_table(FULL, "tfr", lambda t: re.sub(r"^prior.*\n", "", t, flags=re.M))
+assert TFR_PRIOR in FULL and "gamma" in FULL_UNKNOWN_PRIOR and "sd = -0.12" in FULL_NEGATIVE_SD
 assert "value = 2.85" in FULL_BAD_VALUE and FULL_NO_SOURCE.count("source =") < FULL.count(
     "source ="
 )
@@ -154,6 +163,13 @@ CASES = [
     Case("params-full-table-missing-parameter", (*RUN, "--params", "p.toml"), "p.toml",
          "tfr: missing (a full parameter table names every parameter)",
          {"p.toml": FULL_NO_TFR}),
+    Case("params-unknown-prior-distribution", (*RUN, "--params", "p.toml"), "p.toml",
+         "tfr.prior.dist: 'gamma' is not a distribution; allowed: normal, lognormal, beta",
+         {"p.toml": FULL_UNKNOWN_PRIOR}),
+    Case("params-negative-prior-sd", (*RUN, "--params", "p.toml"), "p.toml",
+         "tfr.prior.sd: must be above 0, got -0.12", {"p.toml": FULL_NEGATIVE_SD}),
+    Case("params-uncertain-without-prior", (*RUN, "--params", "p.toml"), "p.toml",
+         "tfr.prior: missing (every uncertain parameter needs one)", {"p.toml": FULL_NO_PRIOR}),
     Case("params-full-table-unknown-parameter", (*RUN, "--params", "p.toml"), "p.toml",
          "nonsense: unknown parameter", {"p.toml": FULL_EXTRA_TABLE}),
     Case("params-full-table-value-out-of-range", (*RUN, "--params", "p.toml"), "p.toml",

@@ -1,0 +1,180 @@
+"""Bayesian calibration: likelihood and prior by hand, the sampler's output, the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from anshan_housing.calibration import bayes
+from anshan_housing.calibration.objective import load_setup
+from anshan_housing.cli import main
+from anshan_housing.model.errors import InputError
+
+SMALL = bayes.Budget(walkers=34, steps=40, burn=6, seed=3)  # 16 parameters: >= 32 walkers
+
+
+@pytest.fixture(scope="module")
+def posterior(table, run_values):
+    return bayes.Posterior(load_setup(table), run_values, table)
+
+
+@pytest.fixture(scope="module")
+def small_run(posterior, run_values):
+    start = [run_values[n] for n in posterior.names]
+    sampler = bayes.sample(posterior, SMALL, start)
+    return sampler, bayes.inference_data(posterior, sampler, SMALL, {"test": "yes"})
+
+
+def test_lognormal_likelihood_by_hand(posterior):
+    sigma = posterior.sigma
+    predicted = (posterior.observed * np.exp(sigma))[None, :]  # each point one sigma off
+    expected = -0.5 * np.sum(1.0 + np.log(2 * np.pi) + 2 * np.log(sigma))
+    assert posterior.log_likelihood(predicted)[0] == pytest.approx(expected, rel=1e-12)
+    worse = (posterior.observed * np.exp(2 * sigma))[None, :]
+    assert posterior.log_likelihood(worse)[0] == pytest.approx(expected - 1.5 * len(sigma))
+
+
+def test_every_series_has_a_sigma_and_permits_are_the_loosest(table):
+    setup = load_setup(table)
+    sigma = {s.observed: s.sigma for s in setup.series}
+    assert all(v is not None and v > 0 for v in sigma.values())
+    assert max(sigma, key=sigma.get) == "presale_permits"
+    assert min(sigma, key=sigma.get) == "per_capita_floor_area"
+
+
+def test_prior_and_posterior_are_minus_infinity_outside_a_range(posterior, run_values):
+    x = np.array([[run_values[n] for n in posterior.names]] * 2)
+    x[1, 0] = posterior.priors[0].upper * 2  # outside price_2015's range
+    prior = posterior.log_prior(x)
+    assert np.isfinite(prior[0]) and prior[1] == -np.inf
+    assert np.isfinite(posterior(x)[0]) and posterior(x)[1] == -np.inf
+
+
+def test_a_sampled_parameter_needs_a_prior(table, run_values):
+    setup = load_setup(table)
+    without = next(n for n, p in table.items() if p.prior is None and not p.uncertain)
+    changed = type(setup)(setup.free, setup.series, setup.source, (without,))
+    with pytest.raises(InputError, match="has no prior in the parameter file"):
+        bayes.Posterior(changed, run_values, table)
+
+
+def test_the_run_has_every_group_with_walkers_as_chains(small_run, posterior):
+    _, idata = small_run
+    for group in ("prior", "posterior", "sample_stats", "observed_data",
+                  "posterior_predictive"):  # fmt: skip
+        assert group in idata.groups(), group
+    post = idata.posterior
+    assert post.sizes["chain"] == SMALL.walkers and post.sizes["draw"] == SMALL.steps
+    assert list(post.data_vars) == list(posterior.names)
+    fitted = idata.posterior_predictive["fitted"]
+    assert fitted.shape == (SMALL.walkers, SMALL.steps, posterior.objective.n_points)
+    assert idata.prior.sizes["draw"] == SMALL.walkers * SMALL.steps
+    for j, name in enumerate(posterior.names):  # draws inside the ranges
+        values = post[name].values
+        assert values.min() >= posterior.priors[j].lower
+        assert values.max() <= posterior.priors[j].upper
+    assert idata.posterior.attrs["seed"] == str(SMALL.seed)
+    assert idata.posterior.attrs["test"] == "yes"
+
+
+def test_the_sampler_is_reproducible(posterior, small_run, run_values):
+    sampler, _ = small_run
+    again = bayes.sample(posterior, SMALL, [run_values[n] for n in posterior.names])
+    np.testing.assert_array_equal(sampler.get_chain(), again.get_chain())
+
+
+def test_diagnostics_and_coverage_are_computed(small_run):
+    sampler, idata = small_run
+    table = bayes.diagnostics(sampler, list(idata.posterior.data_vars), SMALL)
+    assert set(table) == set(idata.posterior.data_vars)
+    for row in table.values():
+        assert row["rhat"] > 0.9 and row["ess_bulk"] > 0 and row["tau"] > 0
+    assert 0.0 <= bayes.predictive_coverage(idata) <= 1.0
+
+
+def test_cli_writes_the_posterior_and_refuses_bad_options(tmp_path):
+    out = tmp_path / "posterior.nc"
+    args = ["calibrate", "--bayes", "--walkers", "34", "--steps", "12", "--burn", "2"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "R-hat" in result.output and "posterior predictive" in result.output
+    idata = bayes.arviz().from_netcdf(str(out))
+    assert idata.posterior.sizes["chain"] == 34
+    assert "parameter_table_sha256" in idata.posterior.attrs
+    odd = CliRunner().invoke(main, ["calibrate", "--bayes", "--walkers", "33"])
+    assert odd.exit_code == 2 and "must be even and at least 32" in odd.output
+    toml = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "p.toml")])
+    assert toml.exit_code == 2 and "a name ending .nc" in toml.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["posterior.nc"]
+
+
+def test_a_negative_sigma_is_refused_with_its_field(tmp_path):
+    from anshan_housing.calibration.objective import DEFAULT_SETUP
+
+    text = DEFAULT_SETUP.read_text(encoding="utf-8").replace("sigma = 0.02", "sigma = -0.02")
+    setup = tmp_path / "setup.toml"
+    setup.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["calibrate", "--bayes", "--setup", str(setup)])
+    assert result.exit_code == 2
+    assert "series[0].sigma: must be a positive relative error" in result.output
+
+
+@pytest.fixture(scope="module")
+def saved(small_run, tmp_path_factory):
+    """The small run saved twice: with this parameter table's hash and with another's."""
+    from anshan_housing.model.io import file_sha256
+    from anshan_housing.model.parameters import DEFAULT_PARAMETER_FILE
+
+    _, idata = small_run
+    folder = tmp_path_factory.mktemp("posterior")
+    good, other = folder / "good.nc", folder / "other.nc"
+    idata.posterior.attrs["parameter_table_sha256"] = file_sha256(DEFAULT_PARAMETER_FILE)
+    bayes.save(idata, good)
+    idata.posterior.attrs["parameter_table_sha256"] = "0" * 64
+    bayes.save(idata, other)
+    return good, other
+
+
+def test_run_posterior_runs_the_draws_as_one_ensemble(saved, table, run_values, tmp_path):
+    good, _ = saved
+    values = bayes.posterior_values(good, table, run_values, 7)
+    assert np.shape(values["neutral_clearance"]) == (7,)
+    assert values["tfr"] == run_values["tfr"]  # not sampled: kept
+    out = tmp_path / "post.nc"
+    result = CliRunner().invoke(main, ["run", "--posterior", str(good), "--draws", "7",
+                                       "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    import xarray as xr
+
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert ds.sizes["member"] == 7
+        spread = ds["average_price"].sel(year=2025).values
+        assert np.ptp(spread) > 0  # the draws differ
+
+
+def test_a_posterior_from_another_parameter_table_is_refused(saved, tmp_path):
+    _, other = saved
+    out = tmp_path / "post.nc"
+    result = CliRunner().invoke(main, ["run", "--posterior", str(other), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "parameter_table_sha256" in result.output and "another parameter table" in result.output
+    assert not out.exists()
+    many = CliRunner().invoke(main, ["run", "--posterior", str(saved[0]), "--draws", "99999"])
+    assert many.exit_code == 2 and "fewer than 99999" in many.output
+
+
+def test_the_committed_posterior_belongs_to_this_parameter_table(table, run_values):
+    """calibration/posterior.nc: every group, >= 1,000 draws, this table's hash, usable."""
+    from anshan_housing.calibration.bayes import posterior_values
+    from anshan_housing.calibration.objective import DEFAULT_SETUP
+
+    path = DEFAULT_SETUP.with_name("posterior.nc")
+    idata = bayes.arviz().from_netcdf(str(path))
+    for group in ("prior", "posterior", "sample_stats", "observed_data",
+                  "posterior_predictive"):  # fmt: skip
+        assert group in idata.groups(), group
+    post = idata.posterior
+    assert post.sizes["chain"] * post.sizes["draw"] >= 1000
+    values = posterior_values(path, table, run_values, 1000)  # refuses another table's
+    assert np.shape(values["neutral_clearance"]) == (1000,)
