@@ -274,14 +274,14 @@ def run(params_file, basis, dt_text, integrator, end_year, out, plot_dir, poster
 @click.option(
     "--steps",
     type=click.IntRange(10, 1_000_000),
-    default=1500,
+    default=5000,
     show_default=True,
     help="Steps kept after the burn-in (--bayes).",
 )
 @click.option(
     "--burn",
     type=click.IntRange(0, 1_000_000),
-    default=500,
+    default=1000,
     show_default=True,
     help="Burn-in steps discarded (--bayes).",
 )
@@ -464,11 +464,26 @@ def scenarios():
     default=None,
     help="Folder for scorecard.csv, comparison.nc and comparison.png.",
 )
+@click.option(
+    "--point", is_flag=True, help="Score the single best-fit run instead of the posterior draws."
+)
+@click.option("--posterior", "posterior_file", type=click.Path(dir_okay=False),
+              default=None, help="Posterior (calibrate --bayes). Default: "
+              "calibration/posterior.nc.")  # fmt: skip
+@click.option(
+    "--draws",
+    type=click.IntRange(2, 100_000),
+    default=1000,
+    show_default=True,
+    help="Posterior draws per scenario, run as one ensemble.",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def compare(names, params_file, basis, out_dir, force):
+def compare(names, params_file, basis, out_dir, point, posterior_file, draws, force):
     """Run scenarios (all shipped ones by default) and print the Table 1 scorecard.
 
-    NAMES are shipped scenario names or paths to scenario files.
+    NAMES are shipped scenario names or paths to scenario files. By default every
+    scenario runs over posterior draws: each Table 1 cell is the median and the
+    probability that the target is met; --point scores the best-fit run.
 
     Example: anshan-housing compare plan-table2 five-category --out results
     """
@@ -482,11 +497,20 @@ def compare(names, params_file, basis, out_dir, force):
     from anshan_housing.model.io import provenance
 
     table, values, label = default_run_values(params_file, basis)
+    if point and posterior_file:
+        raise InputError("option --point", "--posterior", "choose one: the point run or draws")
     paths = [find_scenario(n) for n in names] if names else shipped_scenarios()
     chosen = [load_scenario(p, table) for p in paths]
     if out_dir:
         _check_out_dir(out_dir, OUTPUT_FILES, force)
-    comparison = compare_scenarios(chosen, values, attrs=provenance(label, population_basis=basis))
+    if not point:
+        from anshan_housing.calibration.bayes import DEFAULT_POSTERIOR, posterior_values
+
+        posterior_file = posterior_file or str(DEFAULT_POSTERIOR)
+        values = posterior_values(posterior_file, table, values, draws)
+        label = f"{label} with {draws} draws of {posterior_file}"
+    comparison = compare_scenarios(chosen, values, posterior=not point,
+                                   attrs=provenance(label, population_basis=basis))  # fmt: skip
     click.echo(f"scorecard against the plan's Table 1 (parameters: {label}; "
                f"population basis: {basis})")  # fmt: skip
     click.echo(format_scorecard(comparison.cards))

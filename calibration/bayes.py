@@ -39,6 +39,7 @@ from anshan_housing.model.errors import InputError
 from anshan_housing.model.parameters import ParameterTable
 
 LOG_2PI = float(np.log(2.0 * np.pi))
+DEFAULT_POSTERIOR = Path(__file__).with_name("posterior.nc")  # written by calibrate --bayes
 
 
 def arviz():
@@ -54,8 +55,8 @@ class Budget:
     """Walkers, steps after the burn-in, burn-in steps, thinning of the saved draws, seed."""
 
     walkers: int = 128
-    steps: int = 1500
-    burn: int = 500
+    steps: int = 5000
+    burn: int = 1000
     seed: int = 0
     thin: int = 1  # the saved InferenceData keeps every thin-th step (diagnostics: all)
 

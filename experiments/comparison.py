@@ -10,7 +10,7 @@ import numpy as np
 import xarray as xr
 
 from anshan_housing.experiments.scenarios import Scenario, run_scenario
-from anshan_housing.experiments.scorecard import scorecard, scorecard_csv
+from anshan_housing.experiments.scorecard import posterior_scorecard, scorecard, scorecard_csv
 from anshan_housing.model.errors import InputError
 from anshan_housing.model.io import save_netcdf, write_atomic
 
@@ -62,8 +62,13 @@ def compare_scenarios(
     scenarios: Sequence[Scenario],
     values: Mapping[str, float | np.ndarray],
     attrs: Mapping[str, object] | None = None,
+    posterior: bool = False,
 ) -> Comparison:
     """Run each scenario on ``values`` and score it against the plan's Table 1.
+
+    With ``posterior`` the values hold one member per posterior draw: each scenario
+    runs them as one ensemble (yearly records only) and is scored by
+    :func:`~experiments.scorecard.posterior_scorecard`.
 
     Raises
     ------
@@ -72,8 +77,10 @@ def compare_scenarios(
     """
     if len({s.name for s in scenarios}) != len(scenarios):
         raise InputError("arguments", "NAMES", "a scenario is named twice")
-    runs = {s.name: run_scenario(s, values, attrs=attrs) for s in scenarios}
-    return Comparison(runs, {name: scorecard(ds) for name, ds in runs.items()})
+    options = {"monthly": (), "record_age": False} if posterior else {}
+    runs = {s.name: run_scenario(s, values, attrs=attrs, **options) for s in scenarios}
+    score = posterior_scorecard if posterior else scorecard
+    return Comparison(runs, {name: score(ds) for name, ds in runs.items()})
 
 
 def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:

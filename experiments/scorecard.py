@@ -42,22 +42,57 @@ PREFAB_TARGET = 30.0  # Table 1: prefabricated share of new floor area, %, "> 30
 
 @dataclass(frozen=True)
 class Row:
-    """One scorecard row for one scenario."""
+    """One scorecard row for one scenario.
+
+    For a point run ``value`` is the run's value; over posterior draws it is the median,
+    ``low`` and ``high`` the 5 % and 95 % values, ``probability`` the share of draws
+    meeting the target, and ``status`` "met" when at least half of them do.
+    """
 
     indicator: str
     unit: str
     target: str
     value: float | None
     status: str  # "met", "missed" or "reported"
+    low: float | None = None
+    high: float | None = None
+    probability: float | None = None
 
 
-def _plan_years(ds: xr.Dataset, name: str) -> np.ndarray:
-    """Member-0 values of a yearly variable over 2021-2025."""
-    return ds[name].isel(member=0).sel(year=slice(PLAN_START, PLAN_END)).values
+#: Table 1 rows: target key (`TARGETS`), indicator, unit, target as printed.
+TABLE_1 = (
+    ("supply", "new commodity housing supply 2021-2025 (permits)", "1e4 m**2", "1,100"),
+    ("floor_area", "per-capita housing floor area 2025", "m**2/person", "> 36"),
+    ("clearance", "clearance period 2025", "month", "15-18"),
+    ("rental", "public rental housing subsidies 2021-2025", "household", ">= 8,200"),
+    ("management", "property-management coverage of new compounds 2021-2025", "%",
+     "100 (binding)"),
+    ("renovation", "old-compound renovation 2021-2025", "1e4 m**2", "> 1,000"),
+    ("green", "green-building standard share of completions 2025", "%", "> 66"),
+    ("prefab", "prefabricated share of starts 2025", "%", "> 30"),
+)  # fmt: skip
+BAND_ROW = "months of 2021-2025 with clearance period in 15-18"
 
 
-def _at(ds: xr.Dataset, name: str, year: int = PLAN_END) -> float:
-    return float(ds[name].isel(member=0).sel(year=year))
+def _reported(ds: xr.Dataset) -> list[tuple[str, str, np.ndarray]]:
+    """The figures reported beside Table 1: indicator, unit, value of each member."""
+    plan = slice(PLAN_START, PLAN_END)
+
+    def total(name):
+        return ds[name].sel(year=plan).sum("year").values
+
+    def end(name):
+        return ds[name].sel(year=PLAN_END).values
+
+    return [
+        ("average price 2025", "yuan/m**2", end("average_price")),
+        ("resident population 2025", "person", end("population_total")),
+        ("urban households 2025", "household", end("households_urban")),
+        ("residential inventory end 2025", "1e4 m**2", end("residential_inventory_yearly")),
+        ("residential land sold 2021-2025", "hectare", total("land_transacted_yearly")),
+        ("renovated area put under property management 2021-2025", "1e4 m**2",
+         total("managed_renovation_yearly")),
+    ]  # fmt: skip
 
 
 def months_in_band(ds: xr.Dataset) -> int | None:
@@ -71,59 +106,38 @@ def months_in_band(ds: xr.Dataset) -> int | None:
 
 def scorecard(ds: xr.Dataset) -> list[Row]:
     """Table 1 rows and the extra figures for one scenario's run (member 0)."""
-    supply = float(np.sum(_plan_years(ds, "new_supply")))
-    area = _at(ds, "per_capita_floor_area")
-    clearance = _at(ds, "clearance_period")
-    inside = months_in_band(ds)
-    rental = float(np.sum(_plan_years(ds, "rental_subsidies_yearly")))
-    low, high = BAND
-    rows = [
-        Row("new commodity housing supply 2021-2025 (permits)", "1e4 m**2",
-            "1,100", supply,
-            "met" if abs(supply / SUPPLY_TARGET - 1) <= SUPPLY_TOLERANCE else "missed"),
-        Row("per-capita housing floor area 2025", "m**2/person", "> 36", area,
-            "met" if area > FLOOR_AREA_TARGET else "missed"),
-        Row("clearance period 2025", "month", "15-18", clearance,
-            "met" if low <= clearance <= high else "missed"),
-        Row("months of 2021-2025 with clearance period in 15-18", "month", "60 of 60",
-            None if inside is None else float(inside), "reported"),
-        Row("public rental housing subsidies 2021-2025", "household", ">= 8,200", rental,
-            "met" if rental >= RENTAL_TARGET - RENTAL_ROUNDING else "missed"),
-    ]  # fmt: skip
-    management = 100.0 * _share(_plan_years(ds, "managed_completions_yearly"),
-                                _plan_years(ds, "completions_yearly"))  # fmt: skip
-    renovated = float(np.sum(_plan_years(ds, "renovation_yearly")))
-    green = 100.0 * _share(_at(ds, "green_completions_yearly"), _at(ds, "completions_yearly"))
-    prefab = 100.0 * _share(_at(ds, "prefab_starts_yearly"), _at(ds, "starts_yearly"))
-    rows += [
-        Row("property-management coverage of new compounds 2021-2025", "%", "100 (binding)",
-            management, "met" if management >= MANAGEMENT_TARGET - MANAGEMENT_ROUNDING
-            else "missed"),
-        Row("old-compound renovation 2021-2025", "1e4 m**2", "> 1,000", renovated,
-            "met" if renovated > RENOVATION_TARGET else "missed"),
-        Row("green-building standard share of completions 2025", "%", "> 66", green,
-            "met" if green > GREEN_TARGET else "missed"),
-        Row("prefabricated share of starts 2025", "%", "> 30", prefab,
-            "met" if prefab > PREFAB_TARGET else "missed"),
-    ]  # fmt: skip
-    rows += [
-        Row("average price 2025", "yuan/m**2", "-", _at(ds, "average_price"), "reported"),
-        Row("resident population 2025", "person", "-", _at(ds, "population_total"), "reported"),
-        Row("urban households 2025", "household", "-", _at(ds, "households_urban"), "reported"),
-        Row("residential inventory end 2025", "1e4 m**2", "-",
-            _at(ds, "residential_inventory_yearly"), "reported"),
-        Row("residential land sold 2021-2025", "hectare", "-",
-            float(np.sum(_plan_years(ds, "land_transacted_yearly"))), "reported"),
-        Row("renovated area put under property management 2021-2025", "1e4 m**2", "-",
-            float(np.sum(_plan_years(ds, "managed_renovation_yearly"))), "reported"),
-    ]  # fmt: skip
+    values, flags = target_values(ds), target_flags(ds)
+    rows = []
+    for key, indicator, unit, target in TABLE_1:
+        rows.append(Row(indicator, unit, target, float(values[key][0]),
+                        "met" if flags[key][0] else "missed"))  # fmt: skip
+        if key == "clearance":
+            inside = months_in_band(ds)
+            rows.append(Row(BAND_ROW, "month", "60 of 60",
+                            None if inside is None else float(inside), "reported"))  # fmt: skip
+    rows += [Row(ind, unit, "-", float(v[0]), "reported") for ind, unit, v in _reported(ds)]
     return rows
 
 
-def _share(part, whole) -> float:
-    """Sum of ``part`` over the sum of ``whole`` (1), 0 when the whole is 0."""
-    total = float(np.sum(whole))
-    return float(np.sum(part)) / total if total > 0 else 0.0
+def posterior_scorecard(ds: xr.Dataset) -> list[Row]:
+    """Table 1 rows over an ensemble of posterior draws: median, 5 %, 95 %, P(met).
+
+    The months-in-band row needs monthly records and is left out.
+    """
+    values, flags = target_values(ds), target_flags(ds)
+
+    def row(indicator, unit, target, v, status, probability=None):
+        low, mid, high = np.quantile(v, [0.05, 0.5, 0.95])
+        return Row(indicator, unit, target, float(mid), status, float(low), float(high),
+                   probability)  # fmt: skip
+
+    rows = []
+    for key, indicator, unit, target in TABLE_1:
+        probability = float(np.mean(flags[key]))
+        rows.append(row(indicator, unit, target, values[key],
+                        "met" if probability >= 0.5 else "missed", probability))  # fmt: skip
+    rows += [row(ind, unit, "-", v, "reported") for ind, unit, v in _reported(ds)]
+    return rows
 
 
 def _shares(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -137,6 +151,21 @@ TARGETS = ("supply", "floor_area", "clearance", "rental", "management", "renovat
 
 def target_flags(ds: xr.Dataset) -> dict[str, np.ndarray]:
     """Whether each member meets each simulated Table 1 target, (member,) booleans."""
+    v = target_values(ds)
+    return {
+        "supply": np.abs(v["supply"] / SUPPLY_TARGET - 1) <= SUPPLY_TOLERANCE,
+        "floor_area": v["floor_area"] > FLOOR_AREA_TARGET,
+        "clearance": (v["clearance"] >= BAND[0]) & (v["clearance"] <= BAND[1]),
+        "rental": v["rental"] >= RENTAL_TARGET - RENTAL_ROUNDING,
+        "management": v["management"] >= MANAGEMENT_TARGET - MANAGEMENT_ROUNDING,
+        "renovation": v["renovation"] > RENOVATION_TARGET,
+        "green": v["green"] > GREEN_TARGET,
+        "prefab": v["prefab"] > PREFAB_TARGET,
+    }
+
+
+def target_values(ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """Each member's value of each Table 1 row, (member,) arrays in the rows' units."""
     plan = slice(PLAN_START, PLAN_END)
     supply = ds["new_supply"].sel(year=plan).sum("year").values
     area = ds["per_capita_floor_area"].sel(year=PLAN_END).values
@@ -151,16 +180,9 @@ def target_flags(ds: xr.Dataset) -> dict[str, np.ndarray]:
             "starts_yearly")}  # fmt: skip
     green = 100.0 * _shares(end["green_completions_yearly"], end["completions_yearly"])
     prefab = 100.0 * _shares(end["prefab_starts_yearly"], end["starts_yearly"])
-    return {
-        "supply": np.abs(supply / SUPPLY_TARGET - 1) <= SUPPLY_TOLERANCE,
-        "floor_area": area > FLOOR_AREA_TARGET,
-        "clearance": (clearance >= BAND[0]) & (clearance <= BAND[1]),
-        "rental": rental >= RENTAL_TARGET - RENTAL_ROUNDING,
-        "management": management >= MANAGEMENT_TARGET - MANAGEMENT_ROUNDING,
-        "renovation": renovated > RENOVATION_TARGET,
-        "green": green > GREEN_TARGET,
-        "prefab": prefab > PREFAB_TARGET,
-    }
+    return {"supply": supply, "floor_area": area, "clearance": clearance, "rental": rental,
+            "management": management, "renovation": renovated, "green": green,
+            "prefab": prefab}  # fmt: skip
 
 
 def targets_met(rows: list[Row]) -> int:
@@ -177,10 +199,15 @@ def _format_value(value: float | None) -> str:
 
 
 def format_scorecard(cards: dict[str, list[Row]]) -> str:
-    """Scenarios side by side: one line per indicator, value and mark per scenario."""
+    """Scenarios side by side: one line per indicator, value and mark per scenario.
+
+    Over posterior draws a Table 1 cell is the median and P(met), and the last line
+    the expected number of targets met (the sum of the probabilities).
+    """
     names = list(cards)
     first = cards[names[0]]
-    width = max(len(n) for n in names) + 2
+    posterior = any(r.probability is not None for r in first)
+    width = max(max(len(n) for n in names), 16 if posterior else 0) + 2
     head = f"{'indicator':<62} {'target':>14} " + " ".join(f"{n:>{width}}" for n in names)
     lines = [head, "-" * len(head)]
     marks = {"met": " ✓", "missed": " ✗", "reported": ""}
@@ -189,26 +216,36 @@ def format_scorecard(cards: dict[str, list[Row]]) -> str:
         for name in names:
             r = cards[name][i]
             text = _format_value(r.value)
-            cells.append(f"{text + marks[r.status]:>{width}}")
+            text += f" P={r.probability:.2f}" if r.probability is not None else marks[r.status]
+            cells.append(f"{text:>{width}}")
         lines.append(f"{row.indicator[:62]:<62} {row.target:>14} " + " ".join(cells))
-    lines.append(
-        f"{'Table 1 targets met (of 8)':<62} {'':>14} "
-        + " ".join(f"{targets_met(cards[n]):>{width}}" for n in names)
-    )
+    if posterior:
+        label = "Table 1 targets met, expected (sum of P, of 8)"
+        counts = [f"{sum(r.probability or 0.0 for r in cards[n]):.2f}" for n in names]
+    else:
+        label, counts = "Table 1 targets met (of 8)", [str(targets_met(cards[n])) for n in names]
+    lines.append(f"{label:<62} {'':>14} " + " ".join(f"{c:>{width}}" for c in counts))
     return "\n".join(lines)
 
 
 def scorecard_csv(cards: dict[str, list[Row]], basis: str = "plan") -> str:
     """The scorecard in long CSV form, a row per scenario and indicator.
 
-    Columns: scenario, population basis, indicator, unit, target, value, status.
+    Columns: scenario, population basis, indicator, unit, target, value, status,
+    median, low, high, probability. A point run fills ``median`` with its value and
+    leaves the other three empty; over posterior draws ``value`` is the median.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["scenario", "population_basis", "indicator", "unit", "target", "value",
-                     "status"])  # fmt: skip
+                     "status", "median", "low", "high", "probability"])  # fmt: skip
+
+    def number(x):
+        return "" if x is None else f"{x:.6g}"
+
     for name, rows in cards.items():
         for r in rows:
-            writer.writerow([name, basis, r.indicator, r.unit, r.target,
-                             "" if r.value is None else f"{r.value:.6g}", r.status])  # fmt: skip
+            writer.writerow([name, basis, r.indicator, r.unit, r.target, number(r.value),
+                             r.status, number(r.value), number(r.low), number(r.high),
+                             number(r.probability)])  # fmt: skip
     return buffer.getvalue()

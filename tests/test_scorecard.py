@@ -128,14 +128,57 @@ def test_months_in_band_counts_months_by_hand(runs, name):
 def test_csv_has_a_row_per_indicator_and_scenario(baseline):
     text = scorecard_csv({"a": scorecard(baseline), "b": scorecard(baseline)}, "census")
     lines = text.strip().splitlines()
-    assert lines[0] == "scenario,population_basis,indicator,unit,target,value,status"
+    assert lines[0] == ("scenario,population_basis,indicator,unit,target,value,status,"
+                        "median,low,high,probability")  # fmt: skip
     assert len(lines) == 1 + 2 * len(scorecard(baseline))
     assert all(line.split(",")[1] == "census" for line in lines[1:])
+    import csv
+
+    rows = list(csv.DictReader(text.splitlines()))
+    point = [r for r in rows if r["value"]]
+    assert all(r["median"] == r["value"] and r["low"] == r["high"] == r["probability"] == ""
+               for r in point)  # a point run: its value is the median, no band  # fmt: skip
+
+
+def test_compare_over_the_posterior_gives_median_band_and_probability(tmp_path):
+    """The default: 1,000 posterior draws per scenario; P(met) from the Dataset by hand."""
+    import csv
+
+    import numpy as np
+    import xarray as xr
+
+    out = tmp_path / "results"
+    result = CliRunner().invoke(main, ["compare", "plan-table2", "freeze", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "P=" in result.output and "expected (sum of P, of 8)" in result.output
+    rows = list(csv.DictReader((out / "scorecard.csv").read_text().splitlines()))
+    with xr.open_dataset(out / "comparison.nc", engine="h5netcdf") as ds:
+        assert ds.sizes["member"] == 1000
+        plan = ds.sel(scenario="plan-table2")
+        supply = plan["new_supply"].sel(year=slice(2021, 2025)).sum("year").values
+        area = plan["per_capita_floor_area"].sel(year=2025).values
+        clearance = plan["clearance_period"].sel(year=2025).values
+    by_hand = {
+        TABLE_1["supply"]: (supply, np.abs(supply / 1100.0 - 1) <= SUPPLY_TOLERANCE),
+        TABLE_1["floor_area"]: (area, area > FLOOR_AREA_TARGET),
+        TABLE_1["clearance"]: (clearance, (clearance >= 15) & (clearance <= 18)),
+    }
+    for row in rows:
+        if row["scenario"] == "plan-table2" and row["indicator"] in by_hand:
+            values, met = by_hand[row["indicator"]]
+            assert float(row["probability"]) == pytest.approx(np.mean(met), abs=1e-6)
+            assert float(row["median"]) == pytest.approx(np.median(values), rel=1e-5)
+            low, high = np.quantile(values, [0.05, 0.95])
+            assert float(row["low"]) == pytest.approx(low, rel=1e-5)
+            assert float(row["high"]) == pytest.approx(high, rel=1e-5)
+    table1 = [r for r in rows if r["target"] != "-"]
+    assert len(table1) == 2 * 8 and all(0 <= float(r["probability"]) <= 1 for r in table1)
 
 
 def test_compare_prints_scorecard_and_writes_outputs(tmp_path):
     out = tmp_path / "results"
-    result = CliRunner().invoke(main, ["compare", "plan-table2", "freeze", "--out", str(out)])
+    result = CliRunner().invoke(main, ["compare", "plan-table2", "freeze", "--point", "--out",
+                                       str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "plan-table2" in result.output and "not simulated" not in result.output
     assert "Table 1 targets met (of 8)" in result.output
@@ -148,7 +191,7 @@ def test_compare_prints_scorecard_and_writes_outputs(tmp_path):
 
     with xr.open_dataset(out / "comparison.nc", engine="h5netcdf") as ds:
         assert list(ds["scenario"].values) == ["plan-table2", "freeze"]
-    again = CliRunner().invoke(main, ["compare", "freeze", "--out", str(out)])
+    again = CliRunner().invoke(main, ["compare", "freeze", "--point", "--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.output
 
 
