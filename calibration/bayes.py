@@ -120,11 +120,13 @@ class Posterior:
         return out
 
 
-def sample(posterior: Posterior, budget: Budget, start: np.ndarray, progress: bool = False):
+def sample(posterior: Posterior, budget: Budget, start, progress: bool = False,
+           initial: np.ndarray | None = None):  # fmt: skip
     """Run emcee from a ball around ``start``; return the sampler (chain incl. burn-in).
 
     The walkers start at ``start`` (the point calibration) plus 1 % of each range,
-    moved inside the ranges: the burn-in forgets the start.
+    moved inside the ranges, or at the rows of ``initial`` (walker, parameter): the
+    burn-in forgets the start.
     """
     import emcee
 
@@ -135,6 +137,8 @@ def sample(posterior: Posterior, budget: Budget, start: np.ndarray, progress: bo
     spread = 0.01 * (upper - lower)
     ball = start + spread * rng.standard_normal((budget.walkers, len(start)))
     ball = np.clip(ball, lower + 1e-6 * spread, upper - 1e-6 * spread)  # explicit clip
+    if initial is not None:
+        ball = np.asarray(initial, float)
     # differential-evolution proposals with a share of snooker updates: for a posterior
     # with strongly correlated parameters (the 2015 price, its reference and expected
     # growth) they mix faster than the default stretch move, which gave autocorrelation
@@ -286,3 +290,43 @@ def posterior_values(path: str | Path, table: ParameterTable, base: Mapping[str,
     picked = flat[np.linspace(0, len(flat) - 1, draws).round().astype(int)]
     sampled = check_values(table, {n: picked[:, j] for j, n in enumerate(names)}, str(path))
     return {**base, **sampled}
+
+
+KNOWN_ANSWER_BUDGET = Budget(walkers=48, steps=400, burn=300, seed=11)
+
+
+def known_answer(posterior: Posterior, replicates: int, budget: Budget = KNOWN_ANSWER_BUDGET,
+                 first: int = 0) -> np.ndarray:  # fmt: skip
+    """Whether each replicate's 90 % posterior interval covers the true value.
+
+    Replicate ``r`` draws true values from the priors, simulates the fitted series at
+    them, adds the likelihood's lognormal noise, and samples the posterior of that
+    synthetic data with ``budget`` (the walkers start at prior draws). Replicates
+    ``first`` to ``first + replicates - 1`` of one seeded sequence are run, so that
+    the sequence can be split between processes.
+
+    Returns
+    -------
+    ndarray of bool, shape (replicate, parameter)
+    """
+    rng = np.random.default_rng(budget.seed)
+    total = first + replicates
+    truths = np.column_stack([p.sample(rng, total) for p in posterior.priors])
+    noise = rng.standard_normal((total, len(posterior.sigma)))
+    starts = [np.column_stack([p.sample(rng, budget.walkers) for p in posterior.priors])
+              for _ in range(total)]  # fmt: skip
+    predicted = posterior.predicted(truths[first:])  # the true worlds: one ensemble run
+    observed = posterior.observed
+    covered = np.zeros((replicates, len(posterior.names)), dtype=bool)
+    try:
+        for i in range(replicates):  # one sampler run per replicate
+            r = first + i
+            posterior.observed = predicted[i] * np.exp(posterior.sigma * noise[r])
+            run = Budget(budget.walkers, budget.steps, budget.burn, budget.seed + r)
+            chain = sample(posterior, run, truths[r], initial=starts[r])
+            flat = chain.get_chain(discard=budget.burn, flat=True)
+            low, high = np.quantile(flat, [0.05, 0.95], axis=0)
+            covered[i] = (low <= truths[r]) & (truths[r] <= high)
+    finally:
+        posterior.observed = observed
+    return covered

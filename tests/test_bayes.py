@@ -178,3 +178,18 @@ def test_the_committed_posterior_belongs_to_this_parameter_table(table, run_valu
     assert post.sizes["chain"] * post.sizes["draw"] >= 1000
     values = posterior_values(path, table, run_values, 1000)  # refuses another table's
     assert np.shape(values["neutral_clearance"]) == (1000,)
+
+
+def test_known_answer_runs_a_replicate_and_restores_the_data(posterior):
+    observed = posterior.observed.copy()
+    tiny = bayes.Budget(walkers=34, steps=20, burn=5, seed=2)
+    covered = bayes.known_answer(posterior, 1, tiny)
+    assert covered.shape == (1, len(posterior.names)) and covered.dtype == bool
+    np.testing.assert_array_equal(posterior.observed, observed)
+
+
+@pytest.mark.slow
+def test_known_answer_90_percent_intervals_cover_the_truth_in_80_percent(posterior):
+    """20 replicates of data simulated at prior draws (about 25 min on one core)."""
+    covered = bayes.known_answer(posterior, 20)
+    assert covered.mean() >= 0.8
