@@ -98,9 +98,7 @@ class Posterior:
 
     def predicted(self, x: np.ndarray) -> np.ndarray:
         """The fitted series' model values at ``x`` (member, point), observed scope."""
-        ds = self.objective.simulate(x)
-        columns = [ds[t.spec.model].values[:, t.years - 2016] for t in self.objective.targets]
-        return np.concatenate(columns, axis=1)
+        return self.objective.model_values(self.objective.simulate(x))
 
     def log_likelihood(self, predicted: np.ndarray) -> np.ndarray:
         """Lognormal log likelihood of the observed points, shape (member,)."""

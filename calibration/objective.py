@@ -193,13 +193,16 @@ class Objective:
         self.runs += candidates.shape[0]
         return simulate(values, end_year=self.years[1], monthly=(), record_age=False)
 
+    def model_values(self, ds: xr.Dataset) -> np.ndarray:
+        """The model's value at each observed point, shape (member, point)."""
+        columns = [ds[t.spec.model].values[:, t.years - START_YEAR] for t in self.targets]
+        return np.concatenate(columns, axis=1)
+
     def residuals_of(self, ds: xr.Dataset) -> np.ndarray:
         """Weighted relative errors sqrt(w) (model / observed - 1), shape (member, point)."""
-        columns = []
-        for target in self.targets:
-            model = ds[target.spec.model].values[:, target.years - START_YEAR]
-            columns.append(np.sqrt(target.spec.weight) * (model / target.values - 1.0))
-        return np.concatenate(columns, axis=1)
+        weights = np.concatenate([np.full(len(t.years), t.spec.weight) for t in self.targets])
+        observed = np.concatenate([t.values for t in self.targets])
+        return np.sqrt(weights) * (self.model_values(ds) / observed - 1.0)
 
     def residuals(self, candidates: np.ndarray) -> np.ndarray:
         """Weighted relative errors of each candidate, shape (member, point)."""
