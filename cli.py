@@ -262,42 +262,68 @@ def run(params_file, basis, dt_text, integrator, end_year, out, plot_dir, poster
     help="Write the fit figure (fit.png) into this folder.",
 )
 @click.option("--bayes", is_flag=True,
-              help="Sample the posterior (emcee) instead; --out writes ArviZ InferenceData "
-              "(NetCDF, e.g. calibration/posterior.nc).")  # fmt: skip
+              help="Sample the posterior (sequential Monte Carlo) instead; --out writes ArviZ "
+              "InferenceData (NetCDF, e.g. calibration/posterior.nc).")  # fmt: skip
 @click.option(
-    "--walkers",
-    type=click.IntRange(8, 10_000),
-    default=128,
+    "--runs",
+    type=click.IntRange(2, 64),
+    default=4,
     show_default=True,
-    help="Walkers of the Bayesian calibration (even, at least twice the parameters).",
+    help="Independent SMC runs of the Bayesian calibration (the chains of R-hat).",
 )
 @click.option(
-    "--steps",
+    "--particles",
     type=click.IntRange(10, 1_000_000),
-    default=5000,
+    default=2000,
     show_default=True,
-    help="Steps kept after the burn-in (--bayes).",
+    help="Particles per run (--bayes), at least ten per sampled parameter.",
 )
 @click.option(
-    "--burn",
-    type=click.IntRange(0, 1_000_000),
-    default=1000,
+    "--mcmc-steps",
+    type=click.IntRange(1, 1000),
+    default=20,
     show_default=True,
-    help="Burn-in steps discarded (--bayes).",
+    help="Metropolis steps per tempering stage (--bayes).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Processes the SMC runs are shared among (--bayes). Default: the CPU count.",
+)
+@click.option(
+    "--posterior",
+    "posterior_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Posterior reported by --bayes --report. Default: calibration/posterior.nc.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 def calibrate(params_file, basis, report_only, seed, maxiter, popsize, holdout, setup_file, out,
-              plot_dir, bayes, walkers, steps, burn, force):  # fmt: skip
+              plot_dir, bayes, runs, particles, mcmc_steps, workers, posterior_file,
+              force):  # fmt: skip
     """Fit the model to the seed's 2016-2019 figures and report the fit.
 
     Example: anshan-housing calibrate --out calibrated.toml --plot figures;
     anshan-housing calibrate --bayes --out calibration/posterior.nc
     """
+    if posterior_file and not (bayes and report_only):
+        raise InputError("option --posterior", posterior_file, "only with --bayes --report")
     if bayes:
-        if report_only or holdout or plot_dir:
-            raise InputError("option --bayes", "--report/--holdout/--plot",
-                             "not with --bayes (the posterior has its own report)")  # fmt: skip
-        _calibrate_bayes(params_file, basis, seed, setup_file, out, walkers, steps, burn, force)
+        if holdout:
+            raise InputError("option --bayes", "--holdout",
+                             "not with --bayes (the posterior has its own checks)")  # fmt: skip
+        if plot_dir:
+            _check_plot_dir(plot_dir, force, names=POSTERIOR_FIGURES)
+        if report_only:
+            if out:
+                raise InputError("option --out", out, "--report samples nothing; drop --out")
+            _report_posterior(posterior_file, plot_dir)
+            return
+        budget = (runs, particles, mcmc_steps)
+        workers = workers or os.cpu_count() or 1
+        _calibrate_bayes(params_file, basis, seed, setup_file, (out, plot_dir), budget, workers,
+                         force)  # fmt: skip
         return
     from anshan_housing.calibration import fit, report
     from anshan_housing.calibration.demography import basis_values
@@ -356,15 +382,68 @@ def calibrate(params_file, basis, report_only, seed, maxiter, popsize, holdout, 
         click.echo(f"wrote {path}")
 
 
-SAVED_DRAWS = 8000  # posterior draws kept in the InferenceData file (thinned)
+POSTERIOR_FIGURES = ("narrowing.png", "pairs.png")  # calibrate --bayes --plot
+PAIR_PARAMETERS = 6  # parameters of the pair plot: those of the strongest correlations
 
 
-def _calibrate_bayes(params_file, basis, seed, setup_file, out, walkers, steps, burn, force):
+def _what_the_data_say(idata, plot_dir) -> None:
+    """Print how far each parameter narrowed and the strongest correlations; figures."""
+    from anshan_housing.calibration import posterior_summary as ps
+
+    rows = ps.narrowing(idata)
+    pairs = ps.correlations(idata)
+    click.echo("what the data say: prior against posterior 90 % intervals")
+    click.echo(ps.format_narrowing(rows))
+    click.echo("strongest posterior correlations")
+    click.echo(ps.format_correlations(pairs))
+    if plot_dir:
+        from anshan_housing.experiments.figures.posterior import narrowing_figure, pair_plot
+        from anshan_housing.model.parameters import load_parameters
+
+        units = {n: p.unit for n, p in load_parameters().items()}
+        names = list(dict.fromkeys(n for a, b, _ in pairs for n in (a, b)))[:PAIR_PARAMETERS]
+        folder = Path(plot_dir)
+        for path in (narrowing_figure(rows, folder / POSTERIOR_FIGURES[0], units),
+                     pair_plot(idata, names, folder / POSTERIOR_FIGURES[1], units)):  # fmt: skip
+            click.echo(f"wrote {path}")
+
+
+def _report_posterior(posterior_file, plot_dir) -> None:
+    """The checks and what the data say of a saved posterior (--bayes --report)."""
+    from anshan_housing.calibration import bayes
+
+    path = posterior_file or str(bayes.DEFAULT_POSTERIOR)
+    idata = bayes.load(path)
+    attrs = idata.posterior.attrs
+    click.echo(f"posterior {path}: {attrs.get('sampler', 'sampler not recorded')}, made "
+               f"{attrs.get('created', '?')} by: {attrs.get('command', '?')}")  # fmt: skip
+    _print_posterior(idata, plot_dir)
+
+
+def _print_posterior(idata, plot_dir) -> None:
+    """Diagnostics, the SMC's record, predictive coverage and what the data say."""
+    from anshan_housing.calibration import bayes
+
+    names, draws = bayes.chains(idata)
+    table_of = bayes.diagnostics(draws, names)
+    click.echo(f"{draws.shape[0]} runs x {draws.shape[1]} draws of {len(names)} parameters")
+    click.echo(bayes.format_diagnostics(idata, table_of))
+    click.echo(bayes.format_checks(table_of))
+    click.echo(bayes.format_smc(idata.posterior.attrs))
+    coverage = bayes.predictive_coverage(idata)
+    points = idata.observed_data["fitted"].size
+    click.echo(f"posterior predictive: {100 * coverage:.0f} % of the {points} observed points "
+               "inside the 5-95 % band")  # fmt: skip
+    _what_the_data_say(idata, plot_dir)
+
+
+def _calibrate_bayes(params_file, basis, seed, setup_file, outputs, budget, workers, force):
     """The posterior of the free parameters and ``[bayes] extra``: sample, report, save."""
     from anshan_housing.calibration import bayes
     from anshan_housing.calibration.objective import load_setup
     from anshan_housing.model.io import check_output_path, file_sha256, provenance, write_atomic
 
+    out, plot_dir = outputs
     if out:
         if not out.endswith(".nc"):
             raise InputError("option --out", out, "the posterior is NetCDF: a name ending .nc")
@@ -379,25 +458,21 @@ def _calibrate_bayes(params_file, basis, seed, setup_file, out, walkers, steps, 
             "missing: the likelihood needs a relative error for every series",
         )
     posterior = bayes.Posterior(setup, values, table)
-    if walkers % 2 or walkers < 2 * len(posterior.names):
-        raise InputError("option --walkers", str(walkers),
-                         f"must be even and at least {2 * len(posterior.names)} (twice the "
-                         f"{len(posterior.names)} parameters)")  # fmt: skip
-    thin = max(1, walkers * steps // SAVED_DRAWS)  # a few MB: about SAVED_DRAWS draws
-    budget = bayes.Budget(walkers=walkers, steps=steps, burn=burn, seed=seed, thin=thin)
+    runs, particles, mcmc_steps = budget
+    if particles < 10 * len(posterior.names):
+        raise InputError("option --particles", str(particles),
+                         f"must be at least {10 * len(posterior.names)}: ten per sampled "
+                         "parameter, for the proposal's covariance")  # fmt: skip
+    budget = bayes.Budget(runs=runs, particles=particles, mcmc_steps=mcmc_steps, seed=seed)
     click.echo(f"sampling {len(posterior.names)} parameters on {posterior.objective.n_points} "
-               f"points: {walkers} walkers x ({burn} + {steps}) steps, seed {seed}, "
-               f"{basis} population basis")  # fmt: skip
-    start = [float(values[n]) for n in posterior.names]
-    sampler = bayes.sample(posterior, budget, start, progress=sys.stderr.isatty())
+               f"points: {runs} SMC runs x {particles} particles, {mcmc_steps} Metropolis "
+               f"steps per stage, seed {seed}, {basis} population basis, {workers} "
+               "process(es)")  # fmt: skip
+    result = bayes.sample(posterior, budget, progress=sys.stderr.isatty(), workers=workers)
     attrs = provenance(label, setup_file=setup.source, basis=basis,
                        setup_file_sha256=file_sha256(setup.source))  # fmt: skip
-    idata = bayes.inference_data(posterior, sampler, budget, attrs)
-    table_text = bayes.diagnostics(sampler, posterior.names, budget)
-    click.echo(bayes.format_diagnostics(idata, table_text))
-    coverage = bayes.predictive_coverage(idata)
-    click.echo(f"posterior predictive: {100 * coverage:.0f} % of the {posterior.objective.n_points}"
-               " observed points inside the 5-95 % band")  # fmt: skip
+    idata = bayes.inference_data(posterior, result, budget, attrs)
+    _print_posterior(idata, plot_dir)
     if out:
         write_atomic(out, lambda tmp: bayes.save(idata, tmp))
         click.echo(f"wrote {out}")
@@ -493,7 +568,7 @@ def compare(names, params_file, basis, out_dir, point, posterior_file, draws, fo
         write_comparison,
     )
     from anshan_housing.experiments.scenarios import find_scenario, load_scenario, shipped_scenarios
-    from anshan_housing.experiments.scorecard import format_scorecard
+    from anshan_housing.experiments.scorecard import format_robust, format_scorecard
     from anshan_housing.model.io import provenance
 
     table, values, label = default_run_values(params_file, basis)
@@ -514,6 +589,8 @@ def compare(names, params_file, basis, out_dir, point, posterior_file, draws, fo
     click.echo(f"scorecard against the plan's Table 1 (parameters: {label}; "
                f"population basis: {basis})")  # fmt: skip
     click.echo(format_scorecard(comparison.cards))
+    if not point:
+        click.echo(format_robust(comparison.cards))
     if out_dir:
         for path in write_comparison(comparison, out_dir):
             click.echo(f"wrote {path}")
@@ -555,17 +632,26 @@ def optimise(base_name, params_file, basis, seed, maxiter, popsize):
 @main.command()
 @click.option(
     "--method",
-    type=click.Choice(["lhs", "sobol", "morris"]),
-    default="lhs",
+    type=click.Choice(["posterior", "lhs", "sobol", "morris"]),
+    default="posterior",
     show_default=True,
-    help="Latin hypercube, Sobol (Saltelli) or Morris.",
+    help="Posterior draws (calibrate --bayes); or, exploratory, over the parameters' full "
+    "ranges: Latin hypercube, Sobol (Saltelli) or Morris.",
 )
 @click.option(
     "--samples",
     type=int,
     default=1000,
     show_default=True,
-    help="LHS samples; Sobol base samples N (N x (D+2) runs); Morris trajectories.",
+    help="Posterior draws; LHS samples; Sobol base samples N (N x (D+2) runs); Morris "
+    "trajectories.",
+)
+@click.option(
+    "--posterior",
+    "posterior_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Posterior of --method posterior. Default: calibration/posterior.nc.",
 )
 @click.option(
     "--seed",
@@ -611,12 +697,16 @@ def optimise(base_name, params_file, basis, seed, maxiter, popsize):
     help="Folder for sweep.nc, indices.csv, robustness.csv and figures.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def sweep(method, samples, seed, param_names, problem_file, scenario_names, params_file, basis,
-          chunk,
-          workers, scheduler, out_dir, force):  # fmt: skip
-    """Monte Carlo, Sobol or Morris sweep of the uncertain parameters under scenarios.
+def sweep(method, samples, posterior_file, seed, param_names, problem_file, scenario_names,
+          params_file, basis, chunk, workers, scheduler, out_dir, force):  # fmt: skip
+    """Uncertainty of the scenarios over posterior draws, or a sensitivity sweep.
 
-    Example: anshan-housing sweep --method sobol --samples 512 --out sweep_results
+    By default the samples are posterior draws: fan charts and P(target met) given the
+    2016-2019 data. --method lhs|sobol|morris vary the uncertain parameters over their
+    full ranges (exploratory; Sobol and Morris give sensitivity indices).
+
+    Example: anshan-housing sweep --out sweep_results;
+    anshan-housing sweep --method sobol --samples 512 --out sobol_results
     """
     from anshan_housing.experiments import sweep as sw
     from anshan_housing.experiments.scenarios import find_scenario, load_scenario
@@ -625,8 +715,22 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
     table, values, label = default_run_values(params_file, basis)
     if problem_file and param_names:
         raise InputError("option --problem", problem_file, "give --problem or --param, not both")
-    problem = (sw.problem_from_file(problem_file, table) if problem_file
-               else sw.problem_from_table(table, param_names))  # fmt: skip
+    given = None
+    sampling = sw.EXPLORATORY
+    if method == "posterior":
+        if problem_file or param_names:
+            raise InputError("option --method", "posterior", "its draws fix the parameters; "
+                             "--param and --problem are for lhs, sobol, morris")  # fmt: skip
+        from anshan_housing.calibration.bayes import DEFAULT_POSTERIOR
+
+        problem, given, sampling = sw.posterior_problem(
+            posterior_file or DEFAULT_POSTERIOR, table, values, samples
+        )
+    elif posterior_file:
+        raise InputError("option --posterior", posterior_file, "only with --method posterior")
+    else:
+        problem = (sw.problem_from_file(problem_file, table) if problem_file
+                   else sw.problem_from_table(table, param_names))  # fmt: skip
     chosen = [load_scenario(find_scenario(n), table) for n in scenario_names or ("plan-table2",)]
     if workers is not None and (workers <= 0 or scheduler):
         raise InputError("option --workers", str(workers),
@@ -635,19 +739,21 @@ def sweep(method, samples, seed, param_names, problem_file, scenario_names, para
         raise InputError("option --chunk", "chunk", f"must be a positive whole number, got {chunk}")
     if out_dir:
         _check_out_dir(out_dir, sw.SWEEP_FILES, force)
-    sample_count = len(sw.draw(problem, method, samples, seed=seed))
+    sample_count = len(given) if given is not None else len(sw.draw(problem, method, samples,
+                                                                        seed=seed))  # fmt: skip
     with sw.dask_session(workers, scheduler) as client:
         bar = click.progressbar(length=sample_count * len(chosen), label=f"{method} sweep",
                                 file=sys.stderr)  # fmt: skip
         with bar:
             result = sw.sweep(problem, method, samples, chosen, values, seed=seed, chunk=chunk,
-                              client=client, progress=bar.update)  # fmt: skip
+                              client=client, progress=bar.update, samples=given,
+                              sampling=sampling)  # fmt: skip
     scenario_names = ", ".join(s.name for s in chosen)
     result.outputs.attrs.update(
         provenance(label, scenarios=scenario_names, dt_years=1 / 12, population_basis=basis)
     )
     click.echo(f"{method} sweep: {sample_count:,} samples x {len(chosen)} scenario(s) of "
-               f"{len(problem.names)} parameters (values from {label})")  # fmt: skip
+               f"{len(problem.names)} parameters ({sampling}; others: {label})")  # fmt: skip
     click.echo(sw.robustness_table(result.outputs))
     if result.indices is not None:
         click.echo(sw.format_influence(result, method))

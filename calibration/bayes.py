@@ -9,13 +9,24 @@ Prior
     each sampled parameter's prior from the parameter file (model/priors.py),
     truncated to its range.
 Sampler
-    emcee's ensemble sampler (Foreman-Mackey et al. 2013) with differential-evolution
-    and snooker moves (ter Braak 2006; ter Braak & Vrugt 2008), vectorised: each call
-    evaluates half the walkers as one ensemble run of the model (``member`` = walker).
-    Seeded; a progress bar on request.
+    sequential Monte Carlo with adaptive tempering (smcpy's ``AdaptiveSampler``, NASA):
+    the particles start as prior draws and are reweighted by ``likelihood ** phi``,
+    resampled and moved by Metropolis steps (proposal from the particles' covariance)
+    as ``phi`` rises from 0 to 1, each step chosen so that the weights keep an
+    effective sample size of ``target_ess`` of the particles. Every Metropolis step
+    evaluates all the particles as one ensemble run of the model (``member`` =
+    particle). Several independent runs, each seeded from one seed, shared among worker
+    processes; a progress bar on request.
 Diagnostics
-    ArviZ's rank-normalised R-hat and bulk and tail effective sample sizes, each walker
-    a chain, after the burn-in; emcee's integrated autocorrelation time.
+    as for PyMC's SMC, each independent run is one chain: ArviZ's rank-normalised R-hat
+    (do the runs agree?) and bulk and tail effective sample sizes, and an ESS from the
+    spread of the runs' means (:func:`diagnostics`); the SMC's own criteria per run:
+    tempering stages, the share of particles the last stage's Metropolis steps moved,
+    and the log evidence (its spread over the runs).
+Known answer
+    :func:`known_answer` samples data simulated at prior draws and checks how often the
+    90 % intervals cover the truth, with one run of 1,000 particles per replicate
+    (`KNOWN_ANSWER_BUDGET`).
 Output
     ArviZ InferenceData with the groups prior, posterior, sample_stats (log
     likelihood and log prior of each draw), observed_data and posterior_predictive (the
@@ -26,7 +37,6 @@ Output
 from __future__ import annotations
 
 import datetime as _dt
-import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,13 +62,33 @@ def arviz():
 
 @dataclass(frozen=True)
 class Budget:
-    """Walkers, steps after the burn-in, burn-in steps, thinning of the saved draws, seed."""
+    """Independent SMC runs, particles per run, Metropolis steps per stage, seed.
 
-    walkers: int = 128
-    steps: int = 5000
-    burn: int = 1000
+    ``target_ess`` is the share of the particles that the weights' effective sample
+    size may fall to before the next stage (smcpy's default 0.8).
+    """
+
+    runs: int = 4
+    particles: int = 2000
+    mcmc_steps: int = 20  # 10 left the runs' log evidence 0.55 apart and one R-hat at 1.013
     seed: int = 0
-    thin: int = 1  # the saved InferenceData keeps every thin-th step (diagnostics: all)
+    target_ess: float = 0.8
+
+    @property
+    def draws(self) -> int:
+        """Posterior draws in all: runs x particles."""
+        return self.runs * self.particles
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The particles of the independent runs at phi = 1, with each run's SMC record."""
+
+    draws: np.ndarray  # (run, particle, parameter), equally weighted
+    log_likelihood: np.ndarray  # (run, particle)
+    stages: tuple[np.ndarray, ...]  # each run's tempering exponents phi, 0 to 1
+    moved: tuple[np.ndarray, ...]  # each run's share of particles moved at each stage
+    log_evidence: np.ndarray  # (run,): log marginal likelihood estimate of each run
 
 
 class Posterior:
@@ -108,7 +138,7 @@ class Posterior:
         return np.where(np.isfinite(value), value, -np.inf)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        """Log posterior (up to a constant) of each row of ``x`` (walker, parameter)."""
+        """Log posterior (up to a constant) of each row of ``x`` (particle, parameter)."""
         x = np.atleast_2d(x)
         prior = self.log_prior(x)
         out = np.full(len(x), -np.inf)
@@ -118,118 +148,196 @@ class Posterior:
         return out
 
 
-def sample(posterior: Posterior, budget: Budget, start, progress: bool = False,
-           initial: np.ndarray | None = None):  # fmt: skip
-    """Run emcee from a ball around ``start``; return the sampler (chain incl. burn-in).
+class _PriorOf:
+    """One parameter's prior as smcpy wants it: ``logpdf`` of a column, ``rvs``."""
 
-    The walkers start at ``start`` (the point calibration) plus 1 % of each range,
-    moved inside the ranges, or at the rows of ``initial`` (walker, parameter): the
-    burn-in forgets the start.
+    def __init__(self, prior):
+        self.prior = prior
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        return self.prior.logpdf(np.asarray(x, float).reshape(-1))
+
+    def rvs(self, size: int, random_state: np.random.Generator) -> np.ndarray:
+        return self.prior.sample(random_state, size)
+
+
+class _LognormalLikelihood:
+    """smcpy's log-likelihood hook: the posterior's lognormal likelihood of the model."""
+
+    def __init__(self, model, data, posterior: Posterior):
+        self.model = model
+        self.posterior = posterior
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.posterior.log_likelihood(self.model(x))
+
+
+def run_once(posterior: Posterior, budget: Budget, seed: np.random.SeedSequence,
+             progress: bool = False) -> tuple:  # fmt: skip
+    """One SMC run: its particles, log likelihoods, tempering exponents, moves, log evidence.
+
+    Module-level, so that a worker process can run it.
     """
-    import emcee
+    from smcpy import AdaptiveSampler, VectorMCMC, VectorMCMCKernel
 
-    start = np.asarray(start, float)
-    rng = np.random.default_rng(budget.seed)
-    lower = np.array([p.lower for p in posterior.priors])
-    upper = np.array([p.upper for p in posterior.priors])
-    spread = 0.01 * (upper - lower)
-    ball = start + spread * rng.standard_normal((budget.walkers, len(start)))
-    ball = np.clip(ball, lower + 1e-6 * spread, upper - 1e-6 * spread)  # explicit clip
-    if initial is not None:
-        ball = np.asarray(initial, float)
-    # differential-evolution proposals with a share of snooker updates: for a posterior
-    # with strongly correlated parameters (the 2015 price, its reference and expected
-    # growth) they mix faster than the default stretch move, which gave autocorrelation
-    # times of 105-125 steps at 128 walkers
-    moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
-    sampler = emcee.EnsembleSampler(budget.walkers, len(start), posterior, vectorize=True,
-                                    moves=moves)  # fmt: skip
-    sampler.random_state = np.random.RandomState(budget.seed).get_state()
-    sampler.run_mcmc(ball, budget.burn + budget.steps, progress=progress)
-    return sampler
+    priors = [_PriorOf(p) for p in posterior.priors]
+    mcmc = VectorMCMC(posterior.predicted, posterior.observed, priors,
+                      log_like_args=posterior, log_like_func=_LognormalLikelihood)  # fmt: skip
+    kernel = VectorMCMCKernel(mcmc, param_order=posterior.names, rng=np.random.default_rng(seed))
+    smc = AdaptiveSampler(kernel, show_progress_bar=progress)
+    with warnings.catch_warnings():  # a proposal covariance made positive definite
+        warnings.filterwarnings("ignore", "Covariance matrix is not positive", UserWarning)
+        steps, log_z = smc.sample(budget.particles, budget.mcmc_steps,
+                                  target_ess=budget.target_ess)  # fmt: skip
+    last = steps[-1]
+    return (last.params, last.log_likes.reshape(-1), np.asarray(steps.phi_sequence, float),
+            np.asarray(steps.mut_ratio_sequence, float), float(log_z[-1]))  # fmt: skip
 
 
-def inference_data(posterior: Posterior, sampler, budget: Budget, attrs: Mapping[str, str]):
-    """The run as ArviZ InferenceData, the predictive draws and the prior included.
+def sample(posterior: Posterior, budget: Budget, progress: bool = False,
+           workers: int = 1) -> Sample:  # fmt: skip
+    """Run ``budget.runs`` independent SMC samplers from the prior to the posterior.
 
-    Every ``budget.thin``-th step after the burn-in is kept. The prior group holds as
-    many independent draws from the priors as the posterior has draws;
-    posterior_predictive holds the fitted series at every posterior draw, with the
-    observation noise of the likelihood.
+    Run ``r`` draws from the ``r``-th child of ``numpy.random.SeedSequence(seed)``, so
+    that a run depends neither on how many others there are nor on ``workers``, the
+    processes the runs are shared among (1: in this process).
+    """
+    seeds = np.random.SeedSequence(budget.seed).spawn(budget.runs)
+    if workers <= 1 or budget.runs == 1:
+        runs = [run_once(posterior, budget, seed, progress) for seed in seeds]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(workers, budget.runs)) as pool:
+            futures = [pool.submit(run_once, posterior, budget, seed) for seed in seeds]
+            if progress:
+                from concurrent.futures import as_completed
+
+                from tqdm import tqdm
+
+                for _ in tqdm(as_completed(futures), total=len(futures), desc="SMC runs"):
+                    pass
+            runs = [f.result() for f in futures]
+    draws, log_like, stages, moved, evidence = zip(*runs, strict=True)
+    return Sample(np.stack(draws), np.stack(log_like), stages, moved, np.asarray(evidence))
+
+
+def inference_data(posterior: Posterior, result: Sample, budget: Budget,
+                   attrs: Mapping[str, str]):  # fmt: skip
+    """The runs as ArviZ InferenceData (chain = run, draw = particle), prior included.
+
+    The prior group holds as many independent draws from the priors as the posterior
+    has draws; posterior_predictive holds the fitted series at every posterior draw,
+    with the observation noise of the likelihood.
     """
     az = arviz()
-    keep = {"discard": budget.burn, "thin": budget.thin}
-    chain = sampler.get_chain(**keep)  # (draw, walker, parameter)
-    draws = np.transpose(chain, (1, 0, 2))  # (chain, draw, parameter)
-    log_prob = np.transpose(sampler.get_log_prob(**keep))
+    draws = result.draws  # (chain, draw, parameter)
     flat = draws.reshape(-1, draws.shape[-1])
+    shape = draws.shape[:2]
     predicted = posterior.predicted(flat)
-    log_prior = posterior.log_prior(flat)
+    log_prior = posterior.log_prior(flat).reshape(shape)
     rng = np.random.default_rng(budget.seed + 1)
     noisy = predicted * np.exp(posterior.sigma * rng.standard_normal(predicted.shape))
     prior_draws = np.column_stack([p.sample(rng, flat.shape[0]) for p in posterior.priors])
-    shape = draws.shape[:2]
     groups = {
         "posterior": {n: draws[:, :, j] for j, n in enumerate(posterior.names)},
         "prior": {n: prior_draws[None, :, j] for j, n in enumerate(posterior.names)},
-        "sample_stats": {"lp": log_prob, "log_prior": log_prior.reshape(shape),
-                         "log_likelihood_total": log_prob - log_prior.reshape(shape)},
+        "sample_stats": {"lp": log_prior + result.log_likelihood, "log_prior": log_prior,
+                         "log_likelihood_total": result.log_likelihood},
         "posterior_predictive": {"fitted": noisy.reshape(*shape, -1)},
         "observed_data": {"fitted": posterior.observed},
     }  # fmt: skip
     sigma = ", ".join(f"{t.spec.observed} {t.spec.sigma:g}" for t in posterior.objective.targets)
-    attrs = {**attrs, "walkers": budget.walkers, "steps": budget.steps, "burn": budget.burn,
-             "thin": budget.thin, "seed": budget.seed, "sigma": sigma,
+    attrs = {**attrs, "sampler": "smcpy AdaptiveSampler (SMC, adaptive tempering)",
+             "runs": budget.runs, "particles": budget.particles,
+             "mcmc_steps": budget.mcmc_steps, "target_ess": budget.target_ess,
+             "seed": budget.seed, "sigma": sigma,
+             "stages": " ".join(str(len(s) - 1) for s in result.stages),
+             "moved_last_stage": " ".join(f"{m[-1]:.4f}" for m in result.moved),
+             "log_evidence": " ".join(f"{z:.3f}" for z in result.log_evidence),
              "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}  # fmt: skip
-    with warnings.catch_warnings():  # many walkers, few steps: the shapes are given right
-        warnings.filterwarnings("ignore", "More chains", UserWarning)
-        idata = az.from_dict(
-            **groups, dims={"fitted": ["point"]}, coords={"point": posterior.objective.labels}
-        )
+    idata = az.from_dict(
+        **groups, dims={"fitted": ["point"]}, coords={"point": posterior.objective.labels}
+    )
     for group in idata.groups():  # provenance on every group, as in every output file
         getattr(idata, group).attrs.update({k: str(v) for k, v in attrs.items()})
     return idata
 
 
-def diagnostics(sampler, names, budget: Budget) -> dict[str, dict[str, float]]:
-    """R-hat, bulk and tail ESS (ArviZ) and the autocorrelation time (emcee), per parameter.
+def diagnostics(draws: np.ndarray, names) -> dict[str, dict[str, float]]:
+    """R-hat, bulk and tail ESS (ArviZ) and the runs' ESS of draws (run, particle, parameter).
 
-    On every step after the burn-in, each walker a chain (not on the thinned draws).
+    Each independent run is a chain (``Sample.draws``, or a saved posterior's
+    :func:`chains`), as PyMC reports its SMC. ArviZ's ESS takes the particles of a run
+    for a chain's successive draws, which they are not: particles that share an
+    ancestor are correlated in any order. ``ess_runs`` does without that assumption:
+    the posterior variance over the variance of the runs' means (the squared Monte
+    Carlo error of one run's mean), times the runs; with 4 runs it is rough (3 degrees
+    of freedom), but it falls when the runs disagree.
     """
     az = arviz()
-    chain = np.transpose(sampler.get_chain(discard=budget.burn), (1, 0, 2))
-    with warnings.catch_warnings():  # many walkers, few steps: the shapes are given right
-        warnings.filterwarnings("ignore", "More chains", UserWarning)
-        full = az.convert_to_dataset({n: chain[:, :, j] for j, n in enumerate(names)})
+    full = az.convert_to_dataset({n: draws[:, :, j] for j, n in enumerate(names)})
     rhat = az.rhat(full)
     bulk = az.ess(full, method="bulk")
     tail = az.ess(full, method="tail")
-    log = logging.getLogger("emcee")
-    level = log.level
-    log.setLevel(logging.ERROR)  # a short chain's tau is reported in the table, not logged
-    try:
-        tau = sampler.get_autocorr_time(discard=budget.burn, quiet=True)
-    finally:
-        log.setLevel(level)
+    runs = draws.shape[0]
+    pooled = draws.reshape(-1, draws.shape[-1]).var(axis=0)
+    spread = draws.mean(axis=1).var(axis=0, ddof=1) if runs > 1 else np.full(len(names), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ess_runs = runs * pooled / spread
     return {
         name: {"rhat": float(rhat[name]), "ess_bulk": float(bulk[name]),
-               "ess_tail": float(tail[name]), "tau": float(tau[j])}
+               "ess_tail": float(tail[name]), "ess_runs": float(ess_runs[j])}
         for j, name in enumerate(names)
     }  # fmt: skip
 
 
 def format_diagnostics(idata, table: Mapping[str, dict[str, float]]) -> str:
-    """One line per parameter: posterior median, 90 % interval, R-hat, ESS, tau."""
+    """One line per parameter: prior and posterior 90 % intervals, R-hat, ESS."""
     post = idata.posterior
     prior = idata.prior
     lines = [f"{'parameter':<30} {'prior 5-95 %':>23} {'posterior 5-50-95 %':>32} "
-             f"{'R-hat':>6} {'ESS bulk':>9} {'ESS tail':>9} {'tau':>6}"]  # fmt: skip
+             f"{'R-hat':>6} {'ESS bulk':>9} {'ESS tail':>9} {'ESS runs':>9}"]  # fmt: skip
     for name, d in table.items():
         lo, mid, hi = np.quantile(post[name].values, [0.05, 0.5, 0.95])
         plo, phi = np.quantile(prior[name].values, [0.05, 0.95])
         lines.append(f"{name:<30} {plo:>11.4g}-{phi:<11.4g} {lo:>10.4g} {mid:>10.4g} "
                      f"{hi:>10.4g} {d['rhat']:>6.3f} {d['ess_bulk']:>9.0f} "
-                     f"{d['ess_tail']:>9.0f} {d['tau']:>6.1f}")  # fmt: skip
+                     f"{d['ess_tail']:>9.0f} {d['ess_runs']:>9.0f}")  # fmt: skip
+    return "\n".join(lines)
+
+
+RHAT_MAX = 1.01  # issue 15's bounds on the real data
+ESS_MIN = 400
+
+
+def format_checks(table: Mapping[str, dict[str, float]]) -> str:
+    """Whether every parameter has R-hat <= RHAT_MAX and every ESS >= ESS_MIN."""
+    rhat = max(d["rhat"] for d in table.values())
+    ess = {k: min(d[k] for d in table.values()) for k in ("ess_bulk", "ess_tail", "ess_runs")}
+    worst = min(ess.values())
+    return (f"R-hat <= {RHAT_MAX:g} for every parameter: {'yes' if rhat <= RHAT_MAX else 'NO'} "
+            f"(largest {rhat:.3f}); ESS >= {ESS_MIN} for every parameter: "
+            f"{'yes' if worst >= ESS_MIN else 'NO'} (smallest bulk {ess['ess_bulk']:,.0f}, "
+            f"tail {ess['ess_tail']:,.0f}, runs {ess['ess_runs']:,.0f})")  # fmt: skip
+
+
+def format_smc(attrs: Mapping[str, str]) -> str:
+    """The SMC's own criteria from a posterior's attributes, one line per run.
+
+    Tempering stages, the share of particles the last stage's Metropolis steps moved,
+    and the log evidence, with its spread over the runs.
+    """
+    stages = attrs.get("stages", "").split()
+    moved = [float(m) for m in attrs.get("moved_last_stage", "").split()]
+    evidence = [float(z) for z in attrs.get("log_evidence", "").split()]
+    if not stages or len({len(stages), len(moved), len(evidence)}) != 1:
+        return "SMC record: not in the file"
+    lines = [f"run {r}: {n} tempering stages, the last moved {100 * m:.1f} % of the particles, "
+             f"log evidence {z:.2f}" for r, (n, m, z) in enumerate(zip(stages, moved, evidence,
+                                                                        strict=True))]  # fmt: skip
+    lines.append(f"log evidence over the runs: {np.mean(evidence):.2f}, spread "
+                 f"{np.ptp(evidence):.2f}")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -247,22 +355,17 @@ def save(idata, path: Path) -> None:
     idata.to_netcdf(str(path), engine="h5netcdf")
 
 
-def posterior_values(path: str | Path, table: ParameterTable, base: Mapping[str, float],
-                     draws: int) -> dict[str, float | np.ndarray]:  # fmt: skip
-    """Parameter values with one member per posterior draw, from a saved posterior.
-
-    ``draws`` draws are taken evenly over all walkers and steps of the file; the other
-    parameters keep ``base``.
+def load(path: str | Path):
+    """A saved posterior (InferenceData), checked against model/parameters.toml.
 
     Raises
     ------
     InputError
-        A file that is missing, is not InferenceData with a posterior, was made with
-        another parameter table (its SHA-256 differs from model/parameters.toml's), names
-        a parameter the table lacks, or holds fewer draws than asked.
+        A file that is missing, is not InferenceData with a posterior, or was made with
+        another parameter table (its SHA-256 differs from model/parameters.toml's).
     """
     from anshan_housing.model.io import file_sha256
-    from anshan_housing.model.parameters import DEFAULT_PARAMETER_FILE, check_values
+    from anshan_housing.model.parameters import DEFAULT_PARAMETER_FILE
 
     path = Path(path)
     if not path.is_file():
@@ -281,8 +384,34 @@ def posterior_values(path: str | Path, table: ParameterTable, base: Mapping[str,
             f"{made} was made with another parameter table than "
             f"{DEFAULT_PARAMETER_FILE.name} ({now}); run calibrate --bayes again",
         )
-    names = list(post.data_vars)
-    flat = np.column_stack([post[n].values.reshape(-1) for n in names])
+    return idata
+
+
+def chains(idata) -> tuple[list[str], np.ndarray]:
+    """A posterior's parameter names and draws (chain, draw, parameter)."""
+    names = [str(n) for n in idata.posterior.data_vars]
+    return names, np.stack([idata.posterior[n].values for n in names], axis=-1)
+
+
+def posterior_values(path: str | Path, table: ParameterTable, base: Mapping[str, float],
+                     draws: int) -> dict[str, float | np.ndarray]:  # fmt: skip
+    """Parameter values with one member per posterior draw, from a saved posterior.
+
+    ``draws`` draws are taken evenly over all runs and particles of the file; the other
+    parameters keep ``base``.
+
+    Raises
+    ------
+    InputError
+        A file that is missing, is not InferenceData with a posterior, was made with
+        another parameter table (its SHA-256 differs from model/parameters.toml's), names
+        a parameter the table lacks, or holds fewer draws than asked.
+    """
+    from anshan_housing.model.parameters import check_values
+
+    path = Path(path)
+    names, draws_array = chains(load(path))
+    flat = draws_array.reshape(-1, len(names))
     if draws > len(flat):
         raise InputError(path, "posterior", f"holds {len(flat)} draws, fewer than {draws}")
     picked = flat[np.linspace(0, len(flat) - 1, draws).round().astype(int)]
@@ -290,41 +419,50 @@ def posterior_values(path: str | Path, table: ParameterTable, base: Mapping[str,
     return {**base, **sampled}
 
 
-KNOWN_ANSWER_BUDGET = Budget(walkers=48, steps=400, burn=300, seed=11)
+KNOWN_ANSWER_BUDGET = Budget(runs=1, particles=1000, mcmc_steps=20, seed=11)
 
 
 def known_answer(posterior: Posterior, replicates: int, budget: Budget = KNOWN_ANSWER_BUDGET,
-                 first: int = 0) -> np.ndarray:  # fmt: skip
+                 first: int = 0, workers: int = 1) -> np.ndarray:  # fmt: skip
     """Whether each replicate's 90 % posterior interval covers the true value.
 
-    Replicate ``r`` draws true values from the priors, simulates the fitted series at
-    them, adds the likelihood's lognormal noise, and samples the posterior of that
-    synthetic data with ``budget`` (the walkers start at prior draws). Replicates
-    ``first`` to ``first + replicates - 1`` of one seeded sequence are run, so that
-    the sequence can be split between processes.
+    Replicate ``r`` draws true values from the priors and the likelihood's lognormal
+    noise (generator seeded with ``[budget.seed, r]``), simulates the fitted series at
+    the truth, and samples the posterior of that synthetic data with ``budget`` (seed
+    ``budget.seed + r``). Replicates ``first`` to ``first + replicates - 1`` are run,
+    shared among ``workers`` processes; the answer does not depend on how they are
+    shared.
 
     Returns
     -------
     ndarray of bool, shape (replicate, parameter)
     """
-    rng = np.random.default_rng(budget.seed)
-    total = first + replicates
-    truths = np.column_stack([p.sample(rng, total) for p in posterior.priors])
-    noise = rng.standard_normal((total, len(posterior.sigma)))
-    starts = [np.column_stack([p.sample(rng, budget.walkers) for p in posterior.priors])
-              for _ in range(total)]  # fmt: skip
-    predicted = posterior.predicted(truths[first:])  # the true worlds: one ensemble run
+    if workers > 1 and replicates > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        bounds = np.linspace(first, first + replicates, min(workers, replicates) + 1).astype(int)
+        with ProcessPoolExecutor(max_workers=len(bounds) - 1) as pool:
+            parts = [pool.submit(known_answer, posterior, int(b - a), budget, int(a))
+                     for a, b in zip(bounds[:-1], bounds[1:], strict=True)]  # fmt: skip
+            return np.concatenate([part.result() for part in parts])
+    truths, noise = [], []
+    for r in range(first, first + replicates):  # replicate r's own stream: any split agrees
+        rng = np.random.default_rng([budget.seed, r])
+        truths.append([float(p.sample(rng, 1)[0]) for p in posterior.priors])
+        noise.append(rng.standard_normal(len(posterior.sigma)))
+    truths = np.array(truths)
+    predicted = posterior.predicted(truths)  # the true worlds: one ensemble run
     observed = posterior.observed
     covered = np.zeros((replicates, len(posterior.names)), dtype=bool)
     try:
         for i in range(replicates):  # one sampler run per replicate
             r = first + i
-            posterior.observed = predicted[i] * np.exp(posterior.sigma * noise[r])
-            run = Budget(budget.walkers, budget.steps, budget.burn, budget.seed + r)
-            chain = sample(posterior, run, truths[r], initial=starts[r])
-            flat = chain.get_chain(discard=budget.burn, flat=True)
+            posterior.observed = predicted[i] * np.exp(posterior.sigma * noise[i])
+            run = Budget(budget.runs, budget.particles, budget.mcmc_steps, budget.seed + r,
+                         budget.target_ess)  # fmt: skip
+            flat = sample(posterior, run).draws.reshape(-1, len(posterior.names))
             low, high = np.quantile(flat, [0.05, 0.95], axis=0)
-            covered[i] = (low <= truths[r]) & (truths[r] <= high)
+            covered[i] = (low <= truths[i]) & (truths[i] <= high)
     finally:
         posterior.observed = observed
     return covered

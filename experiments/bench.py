@@ -46,6 +46,9 @@ FULL_MB = 6144.0
 COMPARE_SECONDS = 5.0
 CALIBRATION_SECONDS = 120.0
 SWEEP_SECONDS = 60.0
+POSTERIOR_COMPARE_SECONDS = 10.0  # issue 15: every scenario over 1,000 posterior draws
+BAYES_SECONDS = 600.0  # issue 15: the full Bayesian calibration on 2 cores
+POSTERIOR_DRAWS = 1000
 
 #: Timed repeats of the one-member case (its median is reported); one warm-up first.
 ONE_RUN_REPEATS = 10
@@ -155,6 +158,41 @@ def prepare_compare(members: int, seed: int = 0) -> Prepared:
     return run, run
 
 
+def prepare_posterior_compare(members: int, seed: int = 0) -> Prepared:
+    """`anshan-housing compare` as the README runs it: every scenario over posterior draws."""
+    from anshan_housing.calibration import default_run_values
+    from anshan_housing.calibration.bayes import DEFAULT_POSTERIOR, posterior_values
+    from anshan_housing.experiments.comparison import compare_scenarios
+    from anshan_housing.experiments.scenarios import load_scenario, shipped_scenarios
+
+    table, values, _ = default_run_values()
+    scenarios = [load_scenario(p, table) for p in shipped_scenarios()]
+
+    def run():
+        drawn = posterior_values(DEFAULT_POSTERIOR, table, values, members)
+        return compare_scenarios(scenarios, drawn, posterior=True)
+
+    return run, run
+
+
+def prepare_bayes(members: int, seed: int = 0) -> Prepared:
+    """`calibrate --bayes` with its defaults: the SMC runs on every core, InferenceData."""
+    import os
+
+    from anshan_housing.calibration import bayes, default_run_values
+    from anshan_housing.calibration.objective import load_setup
+
+    table, values, _ = default_run_values()
+    posterior = bayes.Posterior(load_setup(table), values, table)
+    budget = bayes.Budget(seed=seed)
+
+    def run():
+        result = bayes.sample(posterior, budget, workers=os.cpu_count() or 1)
+        return bayes.inference_data(posterior, result, budget, {})
+
+    return (lambda: None), run
+
+
 def prepare_calibration(members: int, seed: int = 0) -> Prepared:
     """The full calibration (differential evolution + polish), the CLI's defaults."""
     from anshan_housing.calibration.fit import calibrate
@@ -193,6 +231,8 @@ PREPARERS: dict[str, Callable[..., Prepared]] = {
     "compare": prepare_compare,
     "calibration": prepare_calibration,
     "sweep": prepare_sweep,
+    "posterior-compare": prepare_posterior_compare,
+    "bayes": prepare_bayes,
 }
 
 
@@ -258,7 +298,8 @@ def cases(quick: bool = False) -> list[Case]:
     ----------
     quick : bool
         Run the large ensemble with `QUICK_MEMBERS` instead of `LARGE_MEMBERS`
-        members; its target is then shown for reference only.
+        members, its target then shown for reference only, and leave out the
+        Bayesian calibration (about 5 minutes).
     """
     large = QUICK_MEMBERS if quick else LARGE_MEMBERS
     reduced = f"(targets at {LARGE_MEMBERS:,})" if quick else ""
@@ -273,6 +314,10 @@ def cases(quick: bool = False) -> list[Case]:
              max_mb=None if quick else FULL_MB, target_note=reduced),
         Case("compare (all)", "compare", 1, repeats=3, max_seconds=COMPARE_SECONDS),
         Case("calibration", "calibration", 1, max_seconds=CALIBRATION_SECONDS),
+        Case(f"compare (all) x {POSTERIOR_DRAWS:,} posterior draws", "posterior-compare",
+             POSTERIOR_DRAWS, repeats=3, max_seconds=POSTERIOR_COMPARE_SECONDS),
+        *([] if quick else [Case("Bayesian calibration (SMC)", "bayes", 1,
+                                 max_seconds=BAYES_SECONDS)]),
         Case("sweep lhs 1,000", "sweep", 1_000),
         Case("sweep lhs 10,000", "sweep", 10_000),
         Case(f"sweep lhs {large:,}", "sweep", large,
@@ -326,7 +371,7 @@ def run_case(case: Case) -> dict:
 
 def format_row(case: Case, result: dict) -> str:
     """One table row."""
-    head = f"{case.name:<18} {case.members:>9,}"
+    head = f"{case.name:<34} {case.members:>9,}"
     if "error" in result:
         return f"{head}  failed: {result['error']}"
     return (
@@ -349,17 +394,25 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"{QUICK_MEMBERS:,} instead of {LARGE_MEMBERS:,} members in the large case",
     )
+    parser.add_argument(
+        "--case",
+        dest="only",
+        default="",
+        help="run only the cases whose name holds this text, e.g. 'posterior' or 'Bayesian'",
+    )
     args = parser.parse_args(argv)
     print(
         f"anshan-housing benchmark: Python {platform.python_version()}, numpy "
         f"{np.__version__}, {platform.machine()}; each case in a fresh process, "
         "simulate() 2016-01..2025-12, monthly steps, default integrator (Heun)"
     )
-    header = f"{'case':<18} {'members':>9} {'wall (s)':>10} {'peak (MB)':>10}  {'target':<32} met"
+    header = f"{'case':<34} {'members':>9} {'wall (s)':>10} {'peak (MB)':>10}  {'target':<32} met"
     print(header)
     print("-" * len(header))
     failed = False
     for case in cases(args.quick):
+        if args.only and args.only.lower() not in case.name.lower():
+            continue
         result = run_case(case)
         failed = failed or "error" in result
         print(format_row(case, result), flush=True)

@@ -228,6 +228,31 @@ def format_scorecard(cards: dict[str, list[Row]]) -> str:
     return "\n".join(lines)
 
 
+ROBUST = 0.9  # a verdict over the posterior is robust when P(met) >= 0.9 ...
+ROBUST_MISS = 0.1  # ... or P(met) <= 0.1
+
+
+def format_robust(cards: dict[str, list[Row]]) -> str:
+    """Per scenario, the Table 1 targets met robustly, missed robustly, and uncertain.
+
+    A target is robustly met when at least `ROBUST` of the posterior draws meet it,
+    robustly missed when at most `ROBUST_MISS` do; empty for point runs.
+    """
+    lines = []
+    for name, rows in cards.items():
+        keyed = [(key, row.probability) for (key, *_), row in zip(TABLE_1, rows, strict=False)]
+        if any(p is None for _, p in keyed):
+            return ""
+        met = [k for k, p in keyed if p >= ROBUST]
+        missed = [k for k, p in keyed if p <= ROBUST_MISS]
+        open_ = [f"{k} {p:.2f}" for k, p in keyed if ROBUST_MISS < p < ROBUST]
+        lines.append(f"{name}: met {', '.join(met) or '-'}; missed {', '.join(missed) or '-'}; "
+                     f"uncertain {', '.join(open_) or '-'}")  # fmt: skip
+    head = (f"robust verdicts (met: P >= {ROBUST:g}; missed: P <= {ROBUST_MISS:g}; "
+            "uncertain: P between, shown)")  # fmt: skip
+    return "\n".join([head, *lines])
+
+
 def scorecard_csv(cards: dict[str, list[Row]], basis: str = "plan") -> str:
     """The scorecard in long CSV form, a row per scenario and indicator.
 

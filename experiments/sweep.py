@@ -3,8 +3,12 @@
 - The problem (parameters to vary and their bounds) comes from the parameter file:
   all ``uncertain`` parameters by default, a list of names, or a TOML file naming
   parameters with narrower bounds. :func:`salib_problem` turns it into SALib's dict.
-- Samples come from SALib: Latin hypercube (``lhs``), Saltelli's scheme for Sobol
-  indices (``sobol``) or Morris trajectories (``morris``), seeded.
+- Samples are, by default, draws of the posterior (``posterior``: the Bayesian
+  calibration's parameters, the others at their values), so that fan charts and the
+  probability of meeting each target are those the 2016-2019 data allow. The uniform
+  box over the parameters' full ranges is exploratory, for sensitivity indices: SALib's
+  Latin hypercube (``lhs``), Saltelli's scheme for Sobol indices (``sobol``) or Morris
+  trajectories (``morris``), seeded.
 - Samples run through the model as ensemble members, in chunks of ``chunk`` samples
   (memory stays bounded), in-process or on a dask.distributed cluster; the chunks are
   the same either way, so the numbers are too.
@@ -59,7 +63,10 @@ class Output(NamedTuple):
     fan: bool = True  # a default panel of `experiments.figures.fan.fan_chart`
 
 
-METHODS = ("lhs", "sobol", "morris")
+METHODS = ("posterior", "lhs", "sobol", "morris")
+BOX_METHODS = ("lhs", "sobol", "morris")  # uniform over the ranges (SALib's samplers)
+EXPLORATORY = "exploratory: parameters over their full ranges"
+POSTERIOR_BAND = (0.05, 0.95)  # quantiles of a posterior draw's one-at-a-time bounds
 MORRIS_LEVELS = 4  # grid levels of the Morris design (SALib's default)
 OUTPUTS = {  # name: Output; yearly variables kept for fan charts, (scenario, sample, year)
     "average_price": Output("average commodity housing price", "yuan/m**2"),
@@ -168,9 +175,9 @@ def draw(problem: Problem, method: str, n: int, *, seed: int) -> np.ndarray:
     ``lhs`` gives ``n`` samples; ``sobol`` Saltelli's ``n (D + 2)`` (first and total
     order); ``morris`` ``n`` trajectories of ``D + 1`` points.
     """
-    if method not in METHODS:
+    if method not in BOX_METHODS:
         raise InputError(
-            "option --method", method, f"unknown method; allowed: {', '.join(METHODS)}"
+            "option --method", method, f"unknown box method; allowed: {', '.join(BOX_METHODS)}"
         )
     if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
         raise InputError(
@@ -182,6 +189,26 @@ def draw(problem: Problem, method: str, n: int, *, seed: int) -> np.ndarray:
     if method == "sobol":
         return sobol_sample.sample(spec, n, calc_second_order=False, seed=seed)
     return morris_sample.sample(spec, n, num_levels=MORRIS_LEVELS, seed=seed)
+
+
+def posterior_problem(path: str | Path, table: ParameterTable, base: Mapping[str, float],
+                      draws: int) -> tuple[Problem, np.ndarray, str]:  # fmt: skip
+    """``draws`` posterior draws as samples, the problem they span, and how they were made.
+
+    The problem's bounds are each parameter's 5 and 95 % posterior quantiles (the
+    tornado's low and high values); the samples are (draw, parameter).
+    """
+    from anshan_housing.calibration.bayes import posterior_values
+
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws <= 0:
+        raise InputError(
+            "option --samples", "samples", f"must be a positive whole number, got {draws!r}"
+        )
+    values = posterior_values(path, table, base, draws)
+    names = tuple(n for n in values if np.ndim(values[n]) == 1 and n in table)
+    samples = np.column_stack([values[n] for n in names])
+    bounds = np.quantile(samples, POSTERIOR_BAND, axis=0).T
+    return Problem(names, bounds), samples, f"posterior: {draws:,} draws of {Path(path).name}"
 
 
 def model_chunk(
@@ -299,20 +326,28 @@ def sweep(
     chunk: int = 10_000,
     client=None,
     progress: Callable[[int], None] | None = None,
+    samples: np.ndarray | None = None,
+    sampling: str = EXPLORATORY,
 ) -> Sweep:
     """Sweep the problem under each scenario on the same samples.
+
+    ``samples`` (sample, parameter), e.g. posterior draws (:func:`posterior_problem`),
+    are used as given, with ``sampling`` saying what they are; otherwise ``n`` are
+    drawn from the box with ``method``.
 
     Returns outputs with dims (scenario, sample, year), metrics (scenario, sample),
     targets met (scenario, sample, target), the samples as a coordinate; indices
     (scenario, metric, parameter) for ``sobol`` and ``morris``; and one-at-a-time
     bounds for the tornado chart.
     """
-    samples = draw(problem, method, n, seed=seed)
+    if samples is None:
+        samples = draw(problem, method, n, seed=seed)
     per_scenario = []
     for scenario in scenarios:
         model = partial(model_chunk, names=problem.names, base=dict(base), scenario=scenario)
         per_scenario.append(run_chunks(samples, model, chunk, client=client, progress=progress))
     outputs = outputs_dataset(problem, samples, scenarios, per_scenario, method, seed)
+    outputs.attrs["sampling"] = sampling
     reference = run_scenario(scenarios[0], dict(base), record_age=False, monthly=())
     for name in OUTPUTS:  # units and meaning from the model's own metadata
         outputs[name].attrs.update(reference[name].attrs)
@@ -425,7 +460,9 @@ def robustness_table(outputs: xr.Dataset) -> str:
     prob = robustness(outputs)
     names = [str(s) for s in prob["scenario"].values]
     width = max(12, *(len(n) for n in names)) + 2
-    lines = [f"{'P(target met)':<14}" + "".join(f"{n:>{width}}" for n in names)]
+    sampling = outputs.attrs.get("sampling", EXPLORATORY)
+    lines = [f"probability of meeting each target over the samples ({sampling})",
+             f"{'P(target met)':<14}" + "".join(f"{n:>{width}}" for n in names)]  # fmt: skip
     for target in prob["target"].values:
         cells = "".join(f"{float(prob.sel(scenario=n, target=target)):>{width}.2f}" for n in names)
         lines.append(f"{str(target):<14}{cells}")

@@ -132,7 +132,7 @@ RUN = ("run", "--end-year", "2016", "--out", "run.nc")
 COMPARE = ("compare", "s.toml", "--out", "res")
 REPORT = ("calibrate", "--report", "--setup", "c.toml")
 FIT = ("calibrate", "--maxiter", "1", "--popsize", "2")
-SWEEP = ("sweep", "--samples", "2", "--out", "sw")
+SWEEP = ("sweep", "--method", "lhs", "--samples", "2", "--out", "sw")
 OPTIMISE = ("optimise", "--maxiter", "1", "--popsize", "2")
 
 CASES = [
@@ -387,8 +387,8 @@ CASES = [
     Case("calibrate-popsize-one", ("calibrate", "--popsize", "1"), CLICK,
          "Invalid value for '--popsize'"),
     Case("unknown-command", ("frobnicate",), CLICK, "No such command 'frobnicate'"),
-    Case("seed-negative-sweep", ("sweep", "--samples", "2", "--param", "tfr", "--seed", "-1"),
-         CLICK, "Invalid value for '--seed'"),
+    Case("seed-negative-sweep", (*SWEEP[:5], "--param", "tfr", "--seed", "-1"), CLICK,
+         "Invalid value for '--seed'"),
     Case("seed-negative-calibrate", (*FIT, "--seed", "-1"), CLICK, "Invalid value for '--seed'"),
     Case("seed-negative-optimise", (*OPTIMISE, "--seed", "-1"), CLICK,
          "Invalid value for '--seed'"),
@@ -423,7 +423,7 @@ CASES = [
          f"{BLOCKED}/cal.toml: {BLOCKED_PROBLEM}", BLOCKED_FILES),
     Case("unwritable-output-compare", ("compare", "historical", "--out", f"{BLOCKED}/res"),
          "option --out", f"{BLOCKED}/res: {BLOCKED_PROBLEM}", BLOCKED_FILES),
-    Case("unwritable-output-sweep", (*SWEEP[:3], "--param", "tfr", "--out", f"{BLOCKED}/sw"),
+    Case("unwritable-output-sweep", (*SWEEP[:5], "--param", "tfr", "--out", f"{BLOCKED}/sw"),
          "option --out", f"{BLOCKED}/sw: {BLOCKED_PROBLEM}", BLOCKED_FILES),
     Case("unwritable-figures-run", ("run", "--end-year", "2016", "--plot", f"{BLOCKED}/figs"),
          "option --plot", f"{BLOCKED}/figs: {BLOCKED_PROBLEM}", BLOCKED_FILES),
@@ -436,7 +436,15 @@ CASES = [
     Case("sweep-samples-negative", ("sweep", "--samples", "-3", "--out", "sw"),
          "option --samples", "samples: must be a positive whole number, got -3"),
     Case("sweep-unknown-method", ("sweep", "--method", "latin", "--samples", "2"), CLICK,
-         "Invalid value for '--method': 'latin' is not one of 'lhs', 'sobol', 'morris'"),
+         "Invalid value for '--method': 'latin' is not one of 'posterior', 'lhs', 'sobol', "
+         "'morris'"),
+    Case("sweep-posterior-with-param", ("sweep", "--param", "tfr", "--out", "sw"),
+         "option --method", "posterior: its draws fix the parameters; --param and --problem "
+         "are for lhs, sobol, morris"),
+    Case("sweep-posterior-file-with-box", (*SWEEP, "--posterior", "p.nc"), "option --posterior",
+         "p.nc: only with --method posterior"),
+    Case("sweep-posterior-missing", ("sweep", "--posterior", "none.nc", "--out", "sw"),
+         "none.nc", "(file): no such file; write one with calibrate --bayes --out"),
     Case("sweep-samples-not-a-number", ("sweep", "--samples", "many"), CLICK,
          "Invalid value for '--samples'"),
     Case("sweep-chunk-zero", (*SWEEP, "--chunk", "0"), "option --chunk",
@@ -671,7 +679,10 @@ def _writable(path: Path) -> bool:
     "args",
     [
         pytest.param(("compare", "historical", "--out", "ro"), id="compare-out"),
-        pytest.param(("sweep", "--samples", "2", "--param", "tfr", "--out", "ro"), id="sweep-out"),
+        pytest.param(
+            ("sweep", "--method", "lhs", "--samples", "2", "--param", "tfr", "--out", "ro"),
+            id="sweep-out",
+        ),
         pytest.param(("run", "--end-year", "2016", "--plot", "ro"), id="run-plot"),
         pytest.param(("calibrate", "--report", "--plot", "ro"), id="calibrate-plot"),
     ],

@@ -151,6 +151,7 @@ def test_compare_over_the_posterior_gives_median_band_and_probability(tmp_path):
     result = CliRunner().invoke(main, ["compare", "plan-table2", "freeze", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "P=" in result.output and "expected (sum of P, of 8)" in result.output
+    assert "robust verdicts" in result.output and "plan-table2: met " in result.output
     rows = list(csv.DictReader((out / "scorecard.csv").read_text().splitlines()))
     with xr.open_dataset(out / "comparison.nc", engine="h5netcdf") as ds:
         assert ds.sizes["member"] == 1000
@@ -199,3 +200,18 @@ def test_scenarios_lists_descriptions():
     result = CliRunner().invoke(main, ["scenarios"])
     assert result.exit_code == 0
     assert "five-category" in result.output and "clearance period" in result.output
+
+
+def test_robust_verdicts_split_at_nine_in_ten():
+    """P >= 0.9 robustly met, <= 0.1 robustly missed, between uncertain; none for a point run."""
+    from anshan_housing.experiments.scorecard import TABLE_1, Row, format_robust
+
+    probabilities = [0.95, 0.9, 0.89, 0.5, 0.11, 0.1, 0.0, 1.0]
+    rows = [Row(ind, unit, target, 1.0, "met" if p >= 0.5 else "missed", 0.0, 2.0, p)
+            for (_, ind, unit, target), p in zip(TABLE_1, probabilities, strict=True)]  # fmt: skip
+    text = format_robust({"s": rows})
+    line = text.splitlines()[1]
+    assert line == ("s: met supply, floor_area, prefab; missed renovation, green; "
+                    "uncertain clearance 0.89, rental 0.50, management 0.11")  # fmt: skip
+    point = [Row(r.indicator, r.unit, r.target, 1.0, "met") for r in rows]
+    assert format_robust({"s": point}) == ""

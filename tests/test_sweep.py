@@ -98,7 +98,7 @@ def test_oat_bounds_move_the_metrics(table, plan, run_values):
 @pytest.mark.parametrize(
     "method, n, match",
     [
-        ("latin", 10, "unknown method"),
+        ("latin", 10, "unknown box method"),
         ("lhs", 0, "positive whole number"),
         ("lhs", -5, "positive whole number"),
     ],
@@ -186,3 +186,29 @@ def test_cli_sweep_writes_outputs_and_robustness(tmp_path):
     with xr.open_dataset(out / "sweep.nc", engine="h5netcdf") as ds:
         assert ds.sizes["sample"] == 9 and ds.attrs["method"] == "morris"
         assert "sample_values" in ds.coords and ds["average_price"].attrs["units"]
+
+
+def test_the_default_sweep_is_over_posterior_draws_and_reproduces_2019(table, run_values):
+    """Posterior draws keep the seed's 2019 price; the full-range box does not (exploratory)."""
+    from anshan_housing.calibration.bayes import DEFAULT_POSTERIOR, posterior_values
+
+    problem, samples, sampling = sw.posterior_problem(DEFAULT_POSTERIOR, table, run_values, 60)
+    assert sampling == "posterior: 60 draws of posterior.nc"
+    drawn = posterior_values(DEFAULT_POSTERIOR, table, run_values, 60)
+    np.testing.assert_array_equal(samples[:, 0], drawn[problem.names[0]])
+    low, high = problem.bounds.T  # the tornado spans the posterior 5-95 %
+    assert np.all(low < np.median(samples, axis=0)) and np.all(np.median(samples, axis=0) < high)
+    plan = load_scenario(find_scenario("plan-table2"), table)
+    post = sw.sweep(problem, "posterior", 60, [plan], run_values, samples=samples,
+                    sampling=sampling)  # fmt: skip
+    box = sw.sweep(sw.problem_from_table(table), "lhs", 60, [plan], run_values, seed=1)
+    assert post.outputs.attrs["sampling"] == sampling
+    assert box.outputs.attrs["sampling"] == sw.EXPLORATORY
+    assert sw.EXPLORATORY in sw.robustness_table(box.outputs)
+    seed_2019 = 5128.0  # yuan/m², KEY_FIGURES
+    price = {k: r.outputs["average_price"].sel(year=2019, scenario="plan-table2").values
+             for k, r in (("post", post), ("box", box))}  # fmt: skip
+    assert abs(np.median(price["post"]) / seed_2019 - 1) < 0.03
+    assert np.ptp(np.quantile(price["post"], [0.05, 0.95])) < 0.5 * np.ptp(
+        np.quantile(price["box"], [0.05, 0.95])
+    )

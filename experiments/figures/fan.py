@@ -373,10 +373,14 @@ def fan_chart(
             what = f"{len(scenarios)} scenarios"
             spread = "median and 5–95 % band per scenario"
         method = str(ds.attrs.get("method", "")).strip()
-        method = f" ({method})" if method else ""
+        sampling = str(ds.attrs.get("sampling", "")).strip()
+        if method == "posterior":
+            kind, drawn = "scenarios over the posterior", sampling
+        else:
+            kind = f"sensitivity sweep ({method})" if method else "sensitivity sweep"
+            drawn = f"{n_samples:,} parameter samples" + (f" ({sampling})" if sampling else "")
         fig.suptitle(
-            f"Anshan sensitivity sweep{method}{': ' + what if what else ''}\n"
-            f"{n_samples:,} parameter samples — {spread}",
+            f"Anshan {kind}{': ' + what if what else ''}\n{drawn} — {spread}",
             fontsize=13,
             weight="bold",
         )
