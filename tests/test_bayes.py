@@ -241,7 +241,7 @@ def test_known_answer_runs_a_replicate_and_restores_the_data(posterior):
 
 @pytest.mark.slow
 def test_known_answer_90_percent_intervals_cover_the_truth_in_80_percent(posterior):
-    """20 replicates of data simulated at prior draws (about 16 min on two cores)."""
+    """20 replicates of data simulated at prior draws (about 18 min on two cores)."""
     covered = bayes.known_answer(posterior, 20, workers=os.cpu_count() or 1)
     assert covered.mean() >= 0.8
 
