@@ -371,7 +371,7 @@ def run_case(case: Case) -> dict:
 
 def format_row(case: Case, result: dict) -> str:
     """One table row."""
-    head = f"{case.name:<34} {case.members:>9,}"
+    head = f"{case.name:<38} {case.members:>9,}"
     if "error" in result:
         return f"{head}  failed: {result['error']}"
     return (
@@ -406,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{np.__version__}, {platform.machine()}; each case in a fresh process, "
         "simulate() 2016-01..2025-12, monthly steps, default integrator (Heun)"
     )
-    header = f"{'case':<34} {'members':>9} {'wall (s)':>10} {'peak (MB)':>10}  {'target':<32} met"
+    header = f"{'case':<38} {'members':>9} {'wall (s)':>10} {'peak (MB)':>10}  {'target':<32} met"
     print(header)
     print("-" * len(header))
     failed = False
