@@ -552,8 +552,17 @@ def scenarios():
     show_default=True,
     help="Posterior draws per scenario, run as one ensemble.",
 )
+@click.option(
+    "--format",
+    "output_format",
+    default="table",
+    show_default=True,
+    help="Scorecard printed as: table (at most 100 columns), csv, markdown or json.",
+)
+@click.option("--lang", default="en", show_default=True, help="Labels in en or zh (Chinese).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def compare(names, params_file, basis, out_dir, point, posterior_file, draws, force):
+def compare(names, params_file, basis, out_dir, point, posterior_file, draws, output_format,
+            lang, force):  # fmt: skip
     """Run scenarios (all shipped ones by default) and print the Table 1 scorecard.
 
     NAMES are shipped scenario names or paths to scenario files. By default every
@@ -562,15 +571,21 @@ def compare(names, params_file, basis, out_dir, point, posterior_file, draws, fo
 
     Example: anshan-housing compare plan-table2 five-category --out results
     """
+    from anshan_housing.experiments import tables
     from anshan_housing.experiments.comparison import (
         OUTPUT_FILES,
         compare_scenarios,
         write_comparison,
     )
+    from anshan_housing.experiments.labels import check_language, wrap
     from anshan_housing.experiments.scenarios import find_scenario, load_scenario, shipped_scenarios
-    from anshan_housing.experiments.scorecard import format_robust, format_scorecard
+    from anshan_housing.experiments.scorecard import format_robust, scorecard_csv
     from anshan_housing.model.io import provenance
 
+    check_language(lang)
+    if output_format not in tables.FORMATS:
+        raise InputError("option --format", output_format,
+                         f"unknown format; allowed: {', '.join(tables.FORMATS)}")  # fmt: skip
     table, values, label = default_run_values(params_file, basis)
     if point and posterior_file:
         raise InputError("option --point", "--posterior", "choose one: the point run or draws")
@@ -586,14 +601,22 @@ def compare(names, params_file, basis, out_dir, point, posterior_file, draws, fo
         label = f"{label} with {draws} draws of {posterior_file}"
     comparison = compare_scenarios(chosen, values, posterior=not point,
                                    attrs=provenance(label, population_basis=basis))  # fmt: skip
-    click.echo(f"scorecard against the plan's Table 1 (parameters: {label}; "
-               f"population basis: {basis})")  # fmt: skip
-    click.echo(format_scorecard(comparison.cards))
-    if not point:
-        click.echo(format_robust(comparison.cards))
+    cards, shown = comparison.cards, None if point else draws
+    if output_format == "csv":
+        click.echo(scorecard_csv(cards, basis), nl=False)
+    elif output_format == "json":
+        click.echo(tables.format_json(cards, lang, basis))
+    else:
+        heading = tables.word("heading", lang, label=label, basis=basis)
+        click.echo("\n".join(wrap(heading, tables.WIDTH)))
+        text = (tables.format_markdown(cards, lang, shown) if output_format == "markdown"
+                else tables.format_table(cards, lang, draws=shown))  # fmt: skip
+        click.echo(text)
+        if not point:
+            click.echo(format_robust(cards, lang))
     if out_dir:
-        for path in write_comparison(comparison, out_dir):
-            click.echo(f"wrote {path}")
+        for path in write_comparison(comparison, out_dir):  # data formats keep stdout clean
+            click.echo(f"wrote {path}", err=output_format in ("csv", "json"))
 
 
 @main.command()
@@ -614,7 +637,8 @@ def optimise(base_name, params_file, basis, seed, maxiter, popsize):
     """
     from anshan_housing.experiments.optimise import format_search, search_against_table2
     from anshan_housing.experiments.scenarios import find_scenario, load_scenario, shipped_scenarios
-    from anshan_housing.experiments.scorecard import format_scorecard, scorecard
+    from anshan_housing.experiments.scorecard import scorecard
+    from anshan_housing.experiments.tables import format_table
 
     table, values, label = default_run_values(params_file, basis)
     scenario = load_scenario(find_scenario(base_name), table)
@@ -626,7 +650,7 @@ def optimise(base_name, params_file, basis, seed, maxiter, popsize):
             progress=lambda generation, value: bar.update(1),
         )  # fmt: skip
     click.echo(format_search(search, label))
-    click.echo(format_scorecard({name: scorecard(ds) for name, ds in search.runs.items()}))
+    click.echo(format_table({name: scorecard(ds) for name, ds in search.runs.items()}))
 
 
 @main.command()

@@ -57,6 +57,7 @@ class Row:
     low: float | None = None
     high: float | None = None
     probability: float | None = None
+    key: str = ""  # the row's key in experiments/labels.toml (targets or reported)
 
 
 #: Table 1 rows: target key (`TARGETS`), indicator, unit, target as printed.
@@ -74,8 +75,8 @@ TABLE_1 = (
 BAND_ROW = "months of 2021-2025 with clearance period in 15-18"
 
 
-def _reported(ds: xr.Dataset) -> list[tuple[str, str, np.ndarray]]:
-    """The figures reported beside Table 1: indicator, unit, value of each member."""
+def _reported(ds: xr.Dataset) -> list[tuple[str, str, str, np.ndarray]]:
+    """The figures reported beside Table 1: key, indicator, unit, value of each member."""
     plan = slice(PLAN_START, PLAN_END)
 
     def total(name):
@@ -85,13 +86,15 @@ def _reported(ds: xr.Dataset) -> list[tuple[str, str, np.ndarray]]:
         return ds[name].sel(year=PLAN_END).values
 
     return [
-        ("average price 2025", "yuan/m**2", end("average_price")),
-        ("resident population 2025", "person", end("population_total")),
-        ("urban households 2025", "household", end("households_urban")),
-        ("residential inventory end 2025", "1e4 m**2", end("residential_inventory_yearly")),
-        ("residential land sold 2021-2025", "hectare", total("land_transacted_yearly")),
-        ("renovated area put under property management 2021-2025", "1e4 m**2",
-         total("managed_renovation_yearly")),
+        ("price_2025", "average price 2025", "yuan/m**2", end("average_price")),
+        ("population_2025", "resident population 2025", "person", end("population_total")),
+        ("households_2025", "urban households 2025", "household", end("households_urban")),
+        ("inventory_2025", "residential inventory end 2025", "1e4 m**2",
+         end("residential_inventory_yearly")),
+        ("land_2021_2025", "residential land sold 2021-2025", "hectare",
+         total("land_transacted_yearly")),
+        ("managed_renovation", "renovated area put under property management 2021-2025",
+         "1e4 m**2", total("managed_renovation_yearly")),
     ]  # fmt: skip
 
 
@@ -110,12 +113,14 @@ def scorecard(ds: xr.Dataset) -> list[Row]:
     rows = []
     for key, indicator, unit, target in TABLE_1:
         rows.append(Row(indicator, unit, target, float(values[key][0]),
-                        "met" if flags[key][0] else "missed"))  # fmt: skip
+                        "met" if flags[key][0] else "missed", key=key))  # fmt: skip
         if key == "clearance":
             inside = months_in_band(ds)
             rows.append(Row(BAND_ROW, "month", "60 of 60",
-                            None if inside is None else float(inside), "reported"))  # fmt: skip
-    rows += [Row(ind, unit, "-", float(v[0]), "reported") for ind, unit, v in _reported(ds)]
+                            None if inside is None else float(inside), "reported",
+                            key="months_in_band"))  # fmt: skip
+    rows += [Row(ind, unit, "-", float(v[0]), "reported", key=key)
+             for key, ind, unit, v in _reported(ds)]  # fmt: skip
     return rows
 
 
@@ -126,17 +131,17 @@ def posterior_scorecard(ds: xr.Dataset) -> list[Row]:
     """
     values, flags = target_values(ds), target_flags(ds)
 
-    def row(indicator, unit, target, v, status, probability=None):
+    def row(key, indicator, unit, target, v, status, probability=None):
         low, mid, high = np.quantile(v, [0.05, 0.5, 0.95])
         return Row(indicator, unit, target, float(mid), status, float(low), float(high),
-                   probability)  # fmt: skip
+                   probability, key)  # fmt: skip
 
     rows = []
     for key, indicator, unit, target in TABLE_1:
         probability = float(np.mean(flags[key]))
-        rows.append(row(indicator, unit, target, values[key],
+        rows.append(row(key, indicator, unit, target, values[key],
                         "met" if probability >= 0.5 else "missed", probability))  # fmt: skip
-    rows += [row(ind, unit, "-", v, "reported") for ind, unit, v in _reported(ds)]
+    rows += [row(key, ind, unit, "-", v, "reported") for key, ind, unit, v in _reported(ds)]
     return rows
 
 
@@ -190,67 +195,44 @@ def targets_met(rows: list[Row]) -> int:
     return sum(row.status == "met" for row in rows)
 
 
-def _format_value(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.1f}"
-
-
-def format_scorecard(cards: dict[str, list[Row]]) -> str:
-    """Scenarios side by side: one line per indicator, value and mark per scenario.
-
-    Over posterior draws a Table 1 cell is the median and P(met), and the last line
-    the expected number of targets met (the sum of the probabilities).
-    """
-    names = list(cards)
-    first = cards[names[0]]
-    posterior = any(r.probability is not None for r in first)
-    width = max(max(len(n) for n in names), 16 if posterior else 0) + 2
-    head = f"{'indicator':<62} {'target':>14} " + " ".join(f"{n:>{width}}" for n in names)
-    lines = [head, "-" * len(head)]
-    marks = {"met": " ✓", "missed": " ✗", "reported": ""}
-    for i, row in enumerate(first):
-        cells = []
-        for name in names:
-            r = cards[name][i]
-            text = _format_value(r.value)
-            text += f" P={r.probability:.2f}" if r.probability is not None else marks[r.status]
-            cells.append(f"{text:>{width}}")
-        lines.append(f"{row.indicator[:62]:<62} {row.target:>14} " + " ".join(cells))
-    if posterior:
-        label = "Table 1 targets met, expected (sum of P, of 8)"
-        counts = [f"{sum(r.probability or 0.0 for r in cards[n]):.2f}" for n in names]
-    else:
-        label, counts = "Table 1 targets met (of 8)", [str(targets_met(cards[n])) for n in names]
-    lines.append(f"{label:<62} {'':>14} " + " ".join(f"{c:>{width}}" for c in counts))
-    return "\n".join(lines)
-
-
 ROBUST = 0.9  # a verdict over the posterior is robust when P(met) >= 0.9 ...
 ROBUST_MISS = 0.1  # ... or P(met) <= 0.1
 
 
-def format_robust(cards: dict[str, list[Row]]) -> str:
+ROBUST_WORDS = {
+    "en": ("robust verdicts (met: P >= {met:g}; missed: P <= {miss:g}; uncertain: P between)",
+           "met", "missed", "uncertain", ", "),
+    "zh": ("稳健结论（达成：P ≥ {met:g}；未达成：P ≤ {miss:g}；其余为不确定）", "达成", "未达成",
+           "不确定", "、"),
+}  # fmt: skip
+
+
+def format_robust(cards: dict[str, list[Row]], lang: str = "en") -> str:
     """Per scenario, the Table 1 targets met robustly, missed robustly, and uncertain.
 
     A target is robustly met when at least `ROBUST` of the posterior draws meet it,
     robustly missed when at most `ROBUST_MISS` do; empty for point runs.
     """
-    lines = []
+    from anshan_housing.experiments.labels import label, wrap
+
+    head, met_word, missed_word, open_word, sep = ROBUST_WORDS[lang]
+    lines = [head.format(met=ROBUST, miss=ROBUST_MISS)]
     for name, rows in cards.items():
-        keyed = [(key, row.probability) for (key, *_), row in zip(TABLE_1, rows, strict=False)]
-        if any(p is None for _, p in keyed):
+        keyed = [(row.key, row.probability) for row in rows if row.key in TARGETS]
+        if not keyed or any(p is None for _, p in keyed):
             return ""
+
+        def names(keys):
+            return sep.join(label("targets", k, lang, short=True) for k in keys) or "-"
+
         met = [k for k, p in keyed if p >= ROBUST]
         missed = [k for k, p in keyed if p <= ROBUST_MISS]
-        open_ = [f"{k} {p:.2f}" for k, p in keyed if ROBUST_MISS < p < ROBUST]
-        lines.append(f"{name}: met {', '.join(met) or '-'}; missed {', '.join(missed) or '-'}; "
-                     f"uncertain {', '.join(open_) or '-'}")  # fmt: skip
-    head = (f"robust verdicts (met: P >= {ROBUST:g}; missed: P <= {ROBUST_MISS:g}; "
-            "uncertain: P between, shown)")  # fmt: skip
-    return "\n".join([head, *lines])
+        open_ = sep.join(f"{label('targets', k, lang, short=True)} {p:.2f}" for k, p in keyed
+                         if ROBUST_MISS < p < ROBUST) or "-"  # fmt: skip
+        line = (f"{label('scenarios', name, lang, short=True)}: {met_word} {names(met)}; "
+                f"{missed_word} {names(missed)}; {open_word} {open_}")  # fmt: skip
+        lines += wrap(line)
+    return "\n".join(lines)
 
 
 def scorecard_csv(cards: dict[str, list[Row]], basis: str = "plan") -> str:

@@ -150,7 +150,7 @@ def test_compare_over_the_posterior_gives_median_band_and_probability(tmp_path):
     out = tmp_path / "results"
     result = CliRunner().invoke(main, ["compare", "plan-table2", "freeze", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "P=" in result.output and "expected (sum of P, of 8)" in result.output
+    assert "P(target met) over 1,000 posterior draws" in result.output
     assert "robust verdicts" in result.output and "plan-table2: met " in result.output
     rows = list(csv.DictReader((out / "scorecard.csv").read_text().splitlines()))
     with xr.open_dataset(out / "comparison.nc", engine="h5netcdf") as ds:
@@ -182,7 +182,7 @@ def test_compare_prints_scorecard_and_writes_outputs(tmp_path):
                                        str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "plan-table2" in result.output and "not simulated" not in result.output
-    assert "Table 1 targets met (of 8)" in result.output
+    assert "best-fit run: value and ✓ met / ✗ missed" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "comparison.nc",
         "comparison.png",
@@ -207,11 +207,12 @@ def test_robust_verdicts_split_at_nine_in_ten():
     from anshan_housing.experiments.scorecard import TABLE_1, Row, format_robust
 
     probabilities = [0.95, 0.9, 0.89, 0.5, 0.11, 0.1, 0.0, 1.0]
-    rows = [Row(ind, unit, target, 1.0, "met" if p >= 0.5 else "missed", 0.0, 2.0, p)
-            for (_, ind, unit, target), p in zip(TABLE_1, probabilities, strict=True)]  # fmt: skip
+    rows = [Row(ind, unit, goal, 1.0, "met" if p >= 0.5 else "missed", 0.0, 2.0, p, key)
+            for (key, ind, unit, goal), p in zip(TABLE_1, probabilities, strict=True)]  # fmt: skip
     text = format_robust({"s": rows})
-    line = text.splitlines()[1]
-    assert line == ("s: met supply, floor_area, prefab; missed renovation, green; "
-                    "uncertain clearance 0.89, rental 0.50, management 0.11")  # fmt: skip
-    point = [Row(r.indicator, r.unit, r.target, 1.0, "met") for r in rows]
+    line = " ".join(part.strip() for part in text.splitlines()[1:])  # wrapped at 100 columns
+    assert line == ("s: met supply, floor area, prefab; missed renov., green; "
+                    "uncertain clearance 0.89, rental 0.50, mgmt 0.11")  # fmt: skip
+    assert format_robust({"s": rows}, "zh").splitlines()[1].startswith("s: 达成 新增供应、人均面积")
+    point = [Row(r.indicator, r.unit, r.target, 1.0, "met", key=r.key) for r in rows]
     assert format_robust({"s": point}) == ""
