@@ -83,9 +83,14 @@ def compare_scenarios(
     return Comparison(runs, {name: score(ds) for name, ds in runs.items()})
 
 
-def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
-    """Write `OUTPUT_FILES` (scorecard CSV, NetCDF with a ``scenario`` dim, figure)."""
+def write_comparison(comparison: Comparison, folder: str | Path, lang: str = "en") -> list[Path]:
+    """Write `OUTPUT_FILES` (scorecard CSV, NetCDF with a ``scenario`` dim, figure).
+
+    With ``lang="zh"`` the figure is the indicator panels in Chinese (English, with one
+    warning, where matplotlib has no CJK font).
+    """
     from anshan_housing.experiments.figures import comparison_figure
+    from anshan_housing.experiments.figures.indicators import drawing_language, indicator_panels
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -93,5 +98,8 @@ def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
     text = scorecard_csv(comparison.cards, comparison.basis)
     write_atomic(folder / "scorecard.csv", lambda tmp: tmp.write_text(text))
     save_netcdf(combined, folder / "comparison.nc")
-    comparison_figure(combined, folder / "comparison.png")
+    if lang != "en" and drawing_language(lang, vector=False) != "en":
+        indicator_panels(combined, folder / "comparison.png", lang)
+    else:
+        comparison_figure(combined, folder / "comparison.png")
     return [folder / name for name in OUTPUT_FILES]

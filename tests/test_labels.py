@@ -33,8 +33,10 @@ def test_every_shown_name_has_both_languages():
         "targets": TARGETS,
         "scenarios": [p.stem for p in shipped_scenarios()],
         "variables": [*FAN_VARIABLES, *(name for name, _ in COMPARISON_PANELS)],
-        "units": sorted({unit for _, _, unit, _ in TABLE_1} - {"household", "%"}
-                        | {"yuan/m**2", "person", "hectare"}),  # fmt: skip
+        "units": sorted(
+            {unit for _, _, unit, _ in TABLE_1} - {"household", "%"}
+            | {"yuan/m**2", "person", "hectare"}
+        ),  # fmt: skip
     }
     for kind, keys in names.items():
         for key in keys:
