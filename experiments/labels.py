@@ -80,13 +80,22 @@ def display_width(text: str) -> int:
 
 
 def wrap(text: str, width: int = 100, indent: str = "    ") -> list[str]:
-    """``text`` broken at spaces into lines of at most ``width`` display columns."""
+    """``text`` broken at spaces into lines of at most ``width`` display columns.
+
+    A word wider than a line (a long file path) is cut where the line ends.
+    """
     lines, line = [], ""
     for token in text.split(" "):
         trial = f"{line} {token}" if line else token
         if line and display_width(trial) > width:
             lines.append(line)
             trial = indent + token
+        while display_width(trial) > width:  # one word longer than the line
+            cut = width
+            while display_width(trial[:cut]) > width:
+                cut -= 1
+            lines.append(trial[:cut])
+            trial = indent + trial[cut:]
         line = trial
     return [*lines, line]
 

@@ -68,6 +68,10 @@ def test_display_width_counts_wide_characters_twice():
     lines = labels.wrap("一二三 四五六 七八九", 14)
     assert lines == ["一二三 四五六", "    七八九"]
     assert all(labels.display_width(line) <= 14 for line in lines)
+    path = "/a/very/long/site-packages/path/calibration/posterior.nc"
+    lines = labels.wrap(f"draws of {path};", 20)
+    assert all(labels.display_width(line) <= 20 for line in lines)
+    assert "".join(lines).replace(" ", "") == f"drawsof{path};"
 
 
 def test_a_bad_label_file_is_refused(tmp_path, monkeypatch):
