@@ -540,6 +540,16 @@ def scenarios():
         click.echo(f"    {scenario.description}")
 
 
+def _posterior_draws_options(f):
+    """--posterior FILE and --draws N of the commands that run scenarios over the posterior."""
+    f = click.option("--draws", type=click.IntRange(2, 100_000), default=1000,
+                     show_default=True,
+                     help="Posterior draws per scenario, run as one ensemble.")(f)  # fmt: skip
+    return click.option("--posterior", "posterior_file", type=click.Path(dir_okay=False),
+                        default=None, help="Posterior (calibrate --bayes). Default: "
+                        "calibration/posterior.nc.")(f)  # fmt: skip
+
+
 @main.command()
 @click.argument("names", nargs=-1)
 @_params_option
@@ -553,16 +563,7 @@ def scenarios():
 @click.option(
     "--point", is_flag=True, help="Score the single best-fit run instead of the posterior draws."
 )
-@click.option("--posterior", "posterior_file", type=click.Path(dir_okay=False),
-              default=None, help="Posterior (calibrate --bayes). Default: "
-              "calibration/posterior.nc.")  # fmt: skip
-@click.option(
-    "--draws",
-    type=click.IntRange(2, 100_000),
-    default=1000,
-    show_default=True,
-    help="Posterior draws per scenario, run as one ensemble.",
-)
+@_posterior_draws_options
 @click.option(
     "--format",
     "output_format",
@@ -642,15 +643,7 @@ def compare(names, params_file, basis, out_dir, point, posterior_file, draws, ou
     show_default=True,
     help="Folder for report.html.",
 )
-@click.option("--posterior", "posterior_file", type=click.Path(dir_okay=False), default=None,
-              help="Posterior (calibrate --bayes). Default: calibration/posterior.nc.")  # fmt: skip
-@click.option(
-    "--draws",
-    type=click.IntRange(2, 100_000),
-    default=1000,
-    show_default=True,
-    help="Posterior draws per scenario, run as one ensemble.",
-)
+@_posterior_draws_options
 @click.option("--force", is_flag=True, help="Overwrite an existing report.")
 def report(names, params_file, basis, lang, out_dir, posterior_file, draws, force):
     """Write one self-contained HTML report (report.html) in Chinese or English.
