@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import click
 
 from anshan_housing.calibration import default_run_values
 from anshan_housing.model.errors import InputError
+from anshan_housing.model.io import check_output_folder, check_plot_folder
 
 # model.engine.INTEGRATORS, spelled out so that the CLI starts without importing the
 # engine (tests/test_cli.py checks that the two agree)
@@ -23,20 +25,6 @@ INTEGRATOR_NAMES = ("heun", "euler", "rk4")
 BASIS_NAMES = ("plan", "census")
 
 EXIT_BAD_INPUT = 2
-SUMMARY_COLUMNS = (
-    ("population_total", "pop.", 1e6, "M", "{:.3f}"),
-    ("urbanisation_rate", "urban", 1, "%", "{:.2f}"),
-    ("natural_growth_rate", "nat.gr.", 1, "‰", "{:+.2f}"),
-    ("net_migration", "net migr", 1, "/yr", "{:+,.0f}"),
-    ("share_60plus", "60+", 1, "%", "{:.1f}"),
-    ("households_urban", "urban hh", 1e3, "k", "{:,.0f}"),
-    ("sales_area", "sales", 1, "万m²", "{:.1f}"),
-    ("average_price", "price", 1, "yuan/m²", "{:,.0f}"),
-    ("presale_permits", "permits", 1, "万m²", "{:.1f}"),
-    ("residential_inventory_yearly", "inventory", 1, "万m²", "{:.1f}"),
-    ("clearance_period", "clearance", 1, "months", "{:.1f}"),
-    ("per_capita_floor_area", "area/cap", 1, "m²", "{:.1f}"),
-)
 
 
 class Group(click.Group):
@@ -74,26 +62,6 @@ def main():
             default(message, category, filename, lineno, file, line)
 
     warnings.showwarning = show
-
-
-def summary_table(ds, columns=SUMMARY_COLUMNS) -> str:
-    """Yearly figures of member 0 (or the ensemble median) as a text table."""
-    if ds.sizes["member"] > 1:
-        reduce = lambda da: da.median("member")  # noqa: E731
-    else:
-        reduce = lambda da: da.isel(member=0)  # noqa: E731
-    names = [c for c in columns if c[0] in ds]
-    widths = [max(len(label), len(unit) + 2, 7) for _, label, _, unit, _ in names]
-    header = "year " + " ".join(f"{c[1]:>{w}}" for c, w in zip(names, widths, strict=True))
-    units = "     " + " ".join(
-        f"{'(' + c[3] + ')':>{w}}" for c, w in zip(names, widths, strict=True)
-    )
-    lines = [header, units]
-    for year in ds["year"].values:
-        cells = [fmt.format(float(reduce(ds[name]).sel(year=year)) / div)
-                 for name, _, div, _, fmt in names]  # fmt: skip
-        lines.append(f"{year} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
-    return "\n".join(lines)
 
 
 def _params_option(f):
@@ -137,14 +105,10 @@ def _search_options(maxiter: int, popsize: int, members: str):
 def _parse_dt(text: str) -> float:
     """Parse --dt given as a number or a fraction such as 1/48."""
     try:
-        if "/" in text:
-            num, den = text.split("/")
-            return float(num) / float(den)
-        return float(text)
+        return float(Fraction(text.strip()))
     except (ValueError, ZeroDivisionError):
-        raise InputError(
-            "option --dt", "dt", f"{text!r} is not a number or fraction like 1/48"
-        ) from None
+        problem = f"{text!r} is not a number or fraction like 1/48"
+        raise InputError("option --dt", "dt", problem) from None
 
 
 @main.command()
@@ -221,7 +185,7 @@ def run(params_file, basis, dt_text, integrator, end_year, out, plot_dir, poster
     if out:
         check_output_path(out, force)
     if plot_dir:
-        _check_plot_dir(plot_dir, force)
+        check_plot_folder(plot_dir, force)
     ds = simulate(
         values,
         dt=dt,
@@ -229,6 +193,8 @@ def run(params_file, basis, dt_text, integrator, end_year, out, plot_dir, poster
         integrator=integrator,
         attrs=provenance(label, population_basis=basis),
     )
+    from anshan_housing.experiments.tables import summary_table
+
     click.echo(summary_table(ds))
     if out:
         save_netcdf(ds, out)
@@ -325,7 +291,7 @@ def calibrate(params_file, basis, report_only, seed, maxiter, popsize, holdout, 
             raise InputError("option --bayes", "--holdout",
                              "not with --bayes (the posterior has its own checks)")  # fmt: skip
         if plot_dir:
-            _check_plot_dir(plot_dir, force, names=POSTERIOR_FIGURES)
+            check_plot_folder(plot_dir, force, names=POSTERIOR_FIGURES)
         if report_only:
             if out:
                 raise InputError("option --out", out, "--report samples nothing; drop --out")
@@ -348,7 +314,7 @@ def calibrate(params_file, basis, report_only, seed, maxiter, popsize, holdout, 
             raise InputError("option --out", out, "--report fits nothing; drop --out")
         check_output_path(out, force)
     if plot_dir:
-        _check_plot_dir(plot_dir, force, names=("fit.png",))
+        check_plot_folder(plot_dir, force, names=("fit.png",))
     observed = load_observed()
     if report_only:
         table, values, label = default_run_values(params_file, basis)
@@ -394,28 +360,21 @@ def calibrate(params_file, basis, report_only, seed, maxiter, popsize, holdout, 
 
 
 POSTERIOR_FIGURES = ("narrowing.png", "pairs.png")  # calibrate --bayes --plot
-PAIR_PARAMETERS = 6  # parameters of the pair plot: those of the strongest correlations
 
 
-def _what_the_data_say(idata, plot_dir) -> None:
-    """Print how far each parameter narrowed and the strongest correlations; figures."""
-    from anshan_housing.calibration import posterior_summary as ps
+def _print_posterior(idata, plot_dir) -> None:
+    """Diagnostics, the SMC's record, coverage and what the data say; the figures."""
+    from anshan_housing.calibration.posterior_summary import (
+        format_checks_of,
+        format_what_the_data_say,
+    )
 
-    rows = ps.narrowing(idata)
-    pairs = ps.correlations(idata)
-    click.echo("what the data say: prior against posterior 90 % intervals")
-    click.echo(ps.format_narrowing(rows))
-    click.echo("strongest posterior correlations")
-    click.echo(ps.format_correlations(pairs))
+    click.echo(format_checks_of(idata))
+    click.echo(format_what_the_data_say(idata))
     if plot_dir:
-        from anshan_housing.experiments.figures.posterior import narrowing_figure, pair_plot
-        from anshan_housing.model.parameters import load_parameters
+        from anshan_housing.experiments.figures.posterior import posterior_figures
 
-        units = {n: p.unit for n, p in load_parameters().items()}
-        names = list(dict.fromkeys(n for a, b, _ in pairs for n in (a, b)))[:PAIR_PARAMETERS]
-        folder = Path(plot_dir)
-        for path in (narrowing_figure(rows, folder / POSTERIOR_FIGURES[0], units),
-                     pair_plot(idata, names, folder / POSTERIOR_FIGURES[1], units)):  # fmt: skip
+        for path in posterior_figures(idata, Path(plot_dir)):
             click.echo(f"wrote {path}")
 
 
@@ -431,23 +390,6 @@ def _report_posterior(posterior_file, plot_dir) -> None:
     _print_posterior(idata, plot_dir)
 
 
-def _print_posterior(idata, plot_dir) -> None:
-    """Diagnostics, the SMC's record, predictive coverage and what the data say."""
-    from anshan_housing.calibration import bayes
-
-    names, draws = bayes.chains(idata)
-    table_of = bayes.diagnostics(draws, names)
-    click.echo(f"{draws.shape[0]} runs x {draws.shape[1]} draws of {len(names)} parameters")
-    click.echo(bayes.format_diagnostics(idata, table_of))
-    click.echo(bayes.format_checks(table_of))
-    click.echo(bayes.format_smc(idata.posterior.attrs))
-    coverage = bayes.predictive_coverage(idata)
-    points = idata.observed_data["fitted"].size
-    click.echo(f"posterior predictive: {100 * coverage:.0f} % of the {points} observed points "
-               "inside the 5-95 % band")  # fmt: skip
-    _what_the_data_say(idata, plot_dir)
-
-
 def _calibrate_bayes(params_file, basis, seed, setup_file, outputs, budget, workers, force):
     """The posterior of the free parameters and ``[bayes] extra``: sample, report, save."""
     from anshan_housing.calibration import bayes
@@ -461,20 +403,9 @@ def _calibrate_bayes(params_file, basis, seed, setup_file, outputs, budget, work
         check_output_path(out, force)
     table, values, label = default_run_values(params_file, basis)
     setup = load_setup(table, setup_file)
-    missing = [s.observed for s in setup.series if s.sigma is None]
-    if missing:
-        raise InputError(
-            setup.source,
-            f"series {missing[0]}.sigma",
-            "missing: the likelihood needs a relative error for every series",
-        )
     posterior = bayes.Posterior(setup, values, table)
     runs, particles, mcmc_steps = budget
-    if particles < 10 * len(posterior.names):
-        raise InputError("option --particles", str(particles),
-                         f"must be at least {10 * len(posterior.names)}: ten per sampled "
-                         "parameter, for the proposal's covariance")  # fmt: skip
-    budget = bayes.Budget(runs=runs, particles=particles, mcmc_steps=mcmc_steps, seed=seed)
+    budget = posterior.check_budget(bayes.Budget(runs, particles, mcmc_steps, seed=seed))
     click.echo(f"sampling {len(posterior.names)} parameters on {posterior.objective.n_points} "
                f"points: {runs} SMC runs x {particles} particles, {mcmc_steps} Metropolis "
                f"steps per stage, seed {seed}, {basis} population basis, {workers} "
@@ -604,7 +535,7 @@ def compare(names, params_file, basis, out_dir, point, posterior_file, draws, ou
     paths = [find_scenario(n) for n in names] if names else shipped_scenarios()
     chosen = [load_scenario(p, table) for p in paths]
     if out_dir:
-        _check_out_dir(out_dir, OUTPUT_FILES, force)
+        check_output_folder("option --out", out_dir, OUTPUT_FILES, force)
     if not point:
         from anshan_housing.calibration.bayes import DEFAULT_POSTERIOR, posterior_values
 
@@ -635,14 +566,8 @@ def compare(names, params_file, basis, out_dir, point, posterior_file, draws, ou
 @click.argument("names", nargs=-1)
 @_params_option
 @click.option("--lang", default="zh", show_default=True, help="Language of the report: zh or en.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default="report",
-    show_default=True,
-    help="Folder for report.html.",
-)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="report",
+              show_default=True, help="Folder for report.html.")  # fmt: skip
 @_posterior_draws_options
 @click.option("--force", is_flag=True, help="Overwrite an existing report.")
 def report(names, params_file, basis, lang, out_dir, posterior_file, draws, force):
@@ -666,7 +591,7 @@ def report(names, params_file, basis, lang, out_dir, posterior_file, draws, forc
     paths = [find_scenario(n) for n in names] if names else shipped_scenarios()
     chosen = [load_scenario(p, table) for p in paths]
     path = Path(out_dir) / REPORT_FILE
-    _check_folder("option --out", out_dir, (REPORT_FILE,), force)
+    check_output_folder("option --out", out_dir, (REPORT_FILE,), force)
     page = make_report(chosen, paths, table, values, label, basis, lang,
                        Path(posterior_file or DEFAULT_POSTERIOR), draws)  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -792,32 +717,13 @@ def sweep(method, samples, posterior_file, seed, param_names, problem_file, scen
     from anshan_housing.model.io import provenance
 
     table, values, label = default_run_values(params_file, basis)
-    if problem_file and param_names:
-        raise InputError("option --problem", problem_file, "give --problem or --param, not both")
-    given = None
-    sampling = sw.EXPLORATORY
-    if method == "posterior":
-        if problem_file or param_names:
-            raise InputError("option --method", "posterior", "its draws fix the parameters; "
-                             "--param and --problem are for lhs, sobol, morris")  # fmt: skip
-        from anshan_housing.calibration.bayes import DEFAULT_POSTERIOR
-
-        problem, given, sampling = sw.posterior_problem(
-            posterior_file or DEFAULT_POSTERIOR, table, values, samples
-        )
-    elif posterior_file:
-        raise InputError("option --posterior", posterior_file, "only with --method posterior")
-    else:
-        problem = (sw.problem_from_file(problem_file, table) if problem_file
-                   else sw.problem_from_table(table, param_names))  # fmt: skip
+    problem, given, sampling = sw.sweep_problem(method, samples, table, values, param_names,
+                                                problem_file, posterior_file)  # fmt: skip
     chosen = [load_scenario(find_scenario(n), table) for n in scenario_names or ("plan-table2",)]
-    if workers is not None and (workers <= 0 or scheduler):
-        raise InputError("option --workers", str(workers),
-                         "must be a positive number, and not given with --scheduler")  # fmt: skip
     if chunk <= 0:
         raise InputError("option --chunk", "chunk", f"must be a positive whole number, got {chunk}")
     if out_dir:
-        _check_out_dir(out_dir, sw.SWEEP_FILES, force)
+        check_output_folder("option --out", out_dir, sw.SWEEP_FILES, force)
     sample_count = len(given) if given is not None else len(sw.draw(problem, method, samples,
                                                                         seed=seed))  # fmt: skip
     with sw.dask_session(workers, scheduler) as client:
@@ -859,39 +765,9 @@ def plot(file, variables, out_dir):
     """
     from anshan_housing.experiments.figures import plot_file
 
-    _check_folder("option --out", out_dir, (), force=True)
+    check_output_folder("option --out", out_dir, (), force=True)
     for path in plot_file(file, list(variables) or None, out_dir):
         click.echo(f"wrote {path}")
-
-
-def _check_folder(option: str, out_dir: str, names, force: bool) -> None:
-    """Refuse an output folder that is a file, cannot be written or holds outputs."""
-    folder = Path(out_dir)
-    if folder.exists() and not folder.is_dir():
-        raise InputError(option, out_dir, "is a file, not a folder")
-    if folder.is_dir():
-        if not os.access(folder, os.W_OK):
-            raise InputError(option, out_dir, f"folder {folder} is not writable")
-        existing = [n for n in names if (folder / n).exists()]
-        if existing and not force:
-            raise InputError(option, out_dir, f"holds {existing[0]} already; add --force")
-        return
-    parent = folder.parent if str(folder.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(option, out_dir, f"folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise InputError(option, out_dir, f"folder {parent} is not writable")
-
-
-def _check_out_dir(out_dir: str, names, force: bool) -> None:
-    _check_folder("option --out", out_dir, names, force)
-
-
-def _check_plot_dir(plot_dir: str, force: bool, names=("population.png", "housing.png")) -> None:
-    folder = Path(plot_dir)
-    if folder.is_dir() and any((folder / n).exists() for n in names) and not force:
-        raise InputError("option --plot", plot_dir, "holds figures already; add --force")
-    _check_folder("option --plot", plot_dir, names, force=True)
 
 
 @main.command()

@@ -109,6 +109,10 @@ class Posterior:
 
     def __init__(self, setup: CalibrationSetup, base: Mapping[str, float],
                  table: ParameterTable, observed=None):  # fmt: skip
+        unset = [s.observed for s in setup.series if s.sigma is None]
+        if unset:
+            raise InputError(setup.source, f"series {unset[0]}.sigma", "missing: the "
+                             "likelihood needs a relative error for every series")  # fmt: skip
         self.names = tuple(setup.free) + tuple(setup.bayes_extra)
         missing = [n for n in self.names if table[n].prior is None]
         if missing:
@@ -121,6 +125,17 @@ class Posterior:
         self.sigma = np.concatenate([np.full(len(t.years), t.spec.sigma)
                                      for t in self.objective.targets])  # fmt: skip
         self.observed = np.concatenate([t.values for t in self.objective.targets])
+
+    def check_budget(self, budget: Budget) -> Budget:
+        """``budget`` if it has ten particles per parameter, else one error (--particles).
+
+        The Metropolis proposal's covariance is estimated from the particles.
+        """
+        if budget.particles < 10 * len(self.names):
+            raise InputError("option --particles", str(budget.particles),
+                             f"must be at least {10 * len(self.names)}: ten per sampled "
+                             "parameter, for the proposal's covariance")  # fmt: skip
+        return budget
 
     def log_prior(self, x: np.ndarray) -> np.ndarray:
         """Sum of the priors' log densities, shape (member,); -inf outside a range."""

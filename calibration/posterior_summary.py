@@ -87,4 +87,33 @@ def format_correlations(pairs: list[tuple[str, str, float]]) -> str:
     return "\n".join(f"{a} ~ {b}: r = {r:+.2f}" for a, b, r in pairs)
 
 
-__all__ = ["Narrowing", "correlations", "format_correlations", "format_narrowing", "narrowing"]
+def format_checks_of(idata) -> str:
+    """A posterior's checks as text: R-hat, ESS, the SMC's record, predictive coverage."""
+    from anshan_housing.calibration import bayes
+
+    names, draws = bayes.chains(idata)
+    table = bayes.diagnostics(draws, names)
+    coverage = bayes.predictive_coverage(idata)
+    points = idata.observed_data["fitted"].size
+    return "\n".join([
+        f"{draws.shape[0]} runs x {draws.shape[1]} draws of {len(names)} parameters",
+        bayes.format_diagnostics(idata, table),
+        bayes.format_checks(table),
+        bayes.format_smc(idata.posterior.attrs),
+        f"posterior predictive: {100 * coverage:.0f} % of the {points} observed points "
+        "inside the 5-95 % band",
+    ])  # fmt: skip
+
+
+def format_what_the_data_say(idata) -> str:
+    """The narrowing table and the strongest correlations, with their headings."""
+    return "\n".join([
+        "what the data say: prior against posterior 90 % intervals",
+        format_narrowing(narrowing(idata)),
+        "strongest posterior correlations",
+        format_correlations(correlations(idata)),
+    ])  # fmt: skip
+
+
+__all__ = ["Narrowing", "correlations", "format_checks_of", "format_correlations",
+           "format_narrowing", "format_what_the_data_say", "narrowing"]  # fmt: skip

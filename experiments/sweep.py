@@ -211,6 +211,36 @@ def posterior_problem(path: str | Path, table: ParameterTable, base: Mapping[str
     return Problem(names, bounds), samples, f"posterior: {draws:,} draws of {Path(path).name}"
 
 
+def sweep_problem(method: str, samples: int, table: ParameterTable, base: Mapping[str, float],
+                  param_names: Sequence[str] = (), problem_file: str | None = None,
+                  posterior_file: str | Path | None = None):  # fmt: skip
+    """The problem, the given samples (posterior draws, else None) and how they are made.
+
+    ``posterior``: ``samples`` draws of ``posterior_file`` (default the committed one),
+    which fix the parameters; a box method: the parameters of ``problem_file`` or
+    ``param_names`` (default all uncertain ones), labelled `EXPLORATORY`.
+
+    Raises
+    ------
+    InputError
+        --problem with --param; either with the posterior; --posterior with a box method.
+    """
+    if problem_file and param_names:
+        raise InputError("option --problem", problem_file, "give --problem or --param, not both")
+    if method == "posterior":
+        if problem_file or param_names:
+            raise InputError("option --method", "posterior", "its draws fix the parameters; "
+                             "--param and --problem are for lhs, sobol, morris")  # fmt: skip
+        from anshan_housing.calibration.bayes import DEFAULT_POSTERIOR
+
+        return posterior_problem(posterior_file or DEFAULT_POSTERIOR, table, base, samples)
+    if posterior_file:
+        raise InputError("option --posterior", str(posterior_file), "only with --method posterior")
+    problem = (problem_from_file(problem_file, table) if problem_file
+               else problem_from_table(table, param_names or None))  # fmt: skip
+    return problem, None, EXPLORATORY
+
+
 def model_chunk(
     samples: np.ndarray,
     names: tuple[str, ...],

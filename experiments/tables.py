@@ -1,4 +1,4 @@
-"""The scorecard for people: a terminal table of at most 100 columns, Markdown, JSON.
+"""Tables for people: the scorecard (terminal, Markdown, JSON) and a run's yearly summary.
 
 Scenarios are rows and targets columns; a table too wide for ``width`` columns is
 wrapped into blocks of columns, each repeating the scenario column. Over posterior
@@ -173,4 +173,49 @@ def format_json(cards: dict[str, list[Row]], lang: str = "en", basis: str = "pla
     return json.dumps(scorecard_records(cards, lang, basis), ensure_ascii=False, indent=1)
 
 
-__all__ = ["FORMATS", "WIDTH", "format_json", "format_markdown", "format_table", "wrap_columns"]
+SUMMARY_COLUMNS = (  # variable, label, divisor, unit, format: `run`'s yearly table
+    ("population_total", "pop.", 1e6, "M", "{:.3f}"),
+    ("urbanisation_rate", "urban", 1, "%", "{:.2f}"),
+    ("natural_growth_rate", "nat.gr.", 1, "‰", "{:+.2f}"),
+    ("net_migration", "net migr", 1, "/yr", "{:+,.0f}"),
+    ("share_60plus", "60+", 1, "%", "{:.1f}"),
+    ("households_urban", "urban hh", 1e3, "k", "{:,.0f}"),
+    ("sales_area", "sales", 1, "万m²", "{:.1f}"),
+    ("average_price", "price", 1, "yuan/m²", "{:,.0f}"),
+    ("presale_permits", "permits", 1, "万m²", "{:.1f}"),
+    ("residential_inventory_yearly", "inventory", 1, "万m²", "{:.1f}"),
+    ("clearance_period", "clearance", 1, "months", "{:.1f}"),
+    ("per_capita_floor_area", "area/cap", 1, "m²", "{:.1f}"),
+)
+
+
+def summary_table(ds, columns=SUMMARY_COLUMNS) -> str:
+    """Yearly figures of member 0 (or the ensemble median) as a text table."""
+    if ds.sizes["member"] > 1:
+        reduce = lambda da: da.median("member")  # noqa: E731
+    else:
+        reduce = lambda da: da.isel(member=0)  # noqa: E731
+    names = [c for c in columns if c[0] in ds]
+    widths = [max(len(label), len(unit) + 2, 7) for _, label, _, unit, _ in names]
+    header = "year " + " ".join(f"{c[1]:>{w}}" for c, w in zip(names, widths, strict=True))
+    units = "     " + " ".join(
+        f"{'(' + c[3] + ')':>{w}}" for c, w in zip(names, widths, strict=True)
+    )
+    lines = [header, units]
+    for year in ds["year"].values:
+        cells = [fmt.format(float(reduce(ds[name]).sel(year=year)) / div)
+                 for name, _, div, _, fmt in names]  # fmt: skip
+        lines.append(f"{year} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
+    return "\n".join(lines)
+
+
+__all__ = [
+    "FORMATS",
+    "SUMMARY_COLUMNS",
+    "summary_table",
+    "WIDTH",
+    "format_json",
+    "format_markdown",
+    "format_table",
+    "wrap_columns",
+]

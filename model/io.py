@@ -154,3 +154,30 @@ def save_netcdf(ds: xr.Dataset, path: str | Path) -> None:
         k: (v if isinstance(v, str | int | float) else str(v)) for k, v in ds.attrs.items()
     }
     write_atomic(path, lambda tmp: clean.to_netcdf(tmp, engine="h5netcdf"))
+
+
+def check_output_folder(option: str, out_dir: str, names, force: bool) -> None:
+    """Refuse an output folder that is a file, cannot be written or holds outputs."""
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(option, out_dir, "is a file, not a folder")
+    if folder.is_dir():
+        if not os.access(folder, os.W_OK):
+            raise InputError(option, out_dir, f"folder {folder} is not writable")
+        existing = [n for n in names if (folder / n).exists()]
+        if existing and not force:
+            raise InputError(option, out_dir, f"holds {existing[0]} already; add --force")
+        return
+    parent = folder.parent if str(folder.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(option, out_dir, f"folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(option, out_dir, f"folder {parent} is not writable")
+
+
+def check_plot_folder(plot_dir: str, force: bool, names=("population.png", "housing.png")) -> None:
+    """Refuse a --plot folder holding any of the figures ``names`` (without ``force``)."""
+    folder = Path(plot_dir)
+    if folder.is_dir() and any((folder / n).exists() for n in names) and not force:
+        raise InputError("option --plot", plot_dir, "holds figures already; add --force")
+    check_output_folder("option --plot", plot_dir, names, force=True)

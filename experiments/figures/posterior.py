@@ -17,12 +17,19 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from anshan_housing.calibration.posterior_summary import PINNED, UNTOUCHED, Narrowing
+from anshan_housing.calibration.posterior_summary import (
+    PINNED,
+    UNTOUCHED,
+    Narrowing,
+    correlations,
+    narrowing,
+)
 from anshan_housing.experiments.figures import common
 
 PRIOR_COLOR = "0.78"
 POSTERIOR_COLOR = common.MODEL_COLOR
 PAIR_DRAWS = 2000  # draws drawn as points per panel (evenly over the file)
+PAIR_PARAMETERS = 6  # parameters of the pair plot: those of the strongest correlations
 
 
 def _unit(units: Mapping[str, str], name: str) -> str:
@@ -157,4 +164,15 @@ def pair_plot(idata, names: Sequence[str], path: str | Path,
     return common.save(fig, path)
 
 
-__all__ = ["narrowing_figure", "pair_plot"]
+def posterior_figures(idata, folder: Path) -> list[Path]:
+    """``narrowing.png`` and ``pairs.png`` (the strongest correlations) in ``folder``."""
+    from anshan_housing.model.parameters import load_parameters
+
+    units = {n: p.unit for n, p in load_parameters().items()}
+    pairs = correlations(idata)
+    names = list(dict.fromkeys(n for a, b, _ in pairs for n in (a, b)))[:PAIR_PARAMETERS]
+    return [narrowing_figure(narrowing(idata), folder / "narrowing.png", units),
+            pair_plot(idata, names, folder / "pairs.png", units)]  # fmt: skip
+
+
+__all__ = ["narrowing_figure", "pair_plot", "posterior_figures"]
